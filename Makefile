@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# drvmem: driver memory patterns, proven by KUnit.
+#
+# This file has two jobs.  Inside a kernel build (KERNELRELEASE is set) it is
+# the kbuild file of drivers/misc/drvmem/.  Run from the repository it is the
+# user's entry point: `make kunit` and `make check` (see README.md).
+
+ifneq ($(KERNELRELEASE),)
+
+obj-y += drivers-under-test/ kunit/
+
+else
+
+CI		:= $(CURDIR)/ci
+CACHE		?= $(HOME)/.cache/drvmem
+BUILD_DIR	?= $(CACHE)/build-um
+JOBS		?= 2
+FILTER		?= drvmem*
+KUNIT_ARGS	?=
+
+export CACHE KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
+
+.PHONY: help kunit kunit-x86_64 check stage unstage selftest lint clean
+
+help:
+	@echo 'make kunit   stage drvmem into a kernel tree, build UML, run the drvmem suites'
+	@echo 'make check   make kunit + self-tests + static checks, ends with "N passed, N failed"'
+	@echo 'make kunit FILTER=drvmem_unwind   run one suite (kunit.py filter glob)'
+	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
+	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
+	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'
+	@echo 'Kernel tree: KERNEL_SRC=/path/to/linux, else linux-source-6.12 in $(CACHE)'
+
+kunit:
+	@$(CI)/drvmem.sh kunit
+
+kunit-x86_64:
+	@$(CI)/drvmem.sh kunit-x86_64
+
+stage:
+	@$(CI)/drvmem.sh stage
+
+unstage:
+	@$(CI)/drvmem.sh unstage
+
+selftest:
+	@$(CI)/selftest.sh
+
+lint:
+	@$(CI)/drvmem.sh lint
+
+check:
+	@$(CI)/check.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(CACHE)/build-x86_64
+
+endif

@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - `make check`: the project's self-tests and static checks, then
+# everything `make kunit` does (UML), then the same suites on QEMU x86_64
+# with SMP (CHECK_X86_64=0 skips that tier).  Each self-test, static check
+# and KUnit case counts once; the last line is "N passed, N failed" (and
+# ", N skipped" when some were).  Fails if anything failed or if no drvmem
+# KUnit case ran.
+
+set -u
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/drvmem}
+export CACHE
+pass=0
+fail=0
+skip=0
+
+# check NAME CMD... - run one check, count it
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "drvmem check: ok - $name"
+	else
+		fail=$((fail + 1))
+		echo "drvmem check: FAILED - $name"
+	fi
+}
+
+# selftests - count each "ok"/"not ok" line of selftest.sh
+selftests() {
+	out=$("$REPO/ci/selftest.sh" 2>&1)
+	echo "$out"
+	p=$(echo "$out" | grep -c '^ok ')
+	f=$(echo "$out" | grep -c '^not ok ')
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$p" -gt 0 ] || fail=$((fail + 1))
+}
+
+checkpatch() {
+	cd "$REPO" && perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES -f $(git ls-files '*.c' '*.h' 2>/dev/null ||
+		find kunit drivers-under-test -name '*.[ch]')
+}
+
+kerneldoc() {
+	out=$(cd "$REPO" && perl "$TREE/scripts/kernel-doc" -none -Wall \
+		kunit/drvmem_kit.h kunit/drvmem_kit.c drivers-under-test/*.h 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+shellscripts() {
+	command -v shellcheck >/dev/null 2>&1 || { echo "shellcheck not installed"; return 0; }
+	shellcheck -s sh "$REPO"/ci/*.sh "$REPO/.ci/run"
+}
+
+# kunit_tier NAME TARGET - run one kunit.py tier, count its drvmem cases
+kunit_tier() {
+	json=$CACHE/kunit-$1.json
+	rm -f "$json"
+	KUNIT_JSON=$json "$REPO/ci/drvmem.sh" "$2"
+	echo "kunit.py ($1) exited with $?"
+	set -- $(python3 "$REPO/ci/kunit_summary.py" "$json" | tee "$CACHE/summary-$1.txt")
+	pass=$((pass + $1))
+	fail=$((fail + $2))
+	skip=$((skip + $3))
+	grep '^not ok' "$CACHE/summary-$1.txt"
+	if [ $(($1 + $2)) -eq 0 ]; then
+		echo "drvmem check: FAILED - no drvmem KUnit case ran ($json)"
+		fail=$((fail + 1))
+	fi
+}
+
+echo "drvmem check: self-tests"
+selftests
+TREE=$("$REPO/ci/drvmem.sh" tree) || exit 1
+echo "drvmem check: static checks against $TREE"
+check "checkpatch --strict on every C file" checkpatch
+check "kernel-doc on the kit and driver headers" kerneldoc
+check "shellcheck on ci/ and .ci/run" shellscripts
+echo "drvmem check: KUnit suites under UML"
+kunit_tier um kunit
+if [ "${CHECK_X86_64:-1}" != 0 ]; then
+	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP)"
+	kunit_tier x86_64 kunit-x86_64
+fi
+
+summary="$pass passed, $fail failed"
+[ "$skip" -eq 0 ] || summary="$summary, $skip skipped"
+echo "$summary" | tee "$CACHE/summary.txt"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,177 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# drvmem.sh - find or fetch a kernel tree, stage drvmem into it, run kunit.py.
+#
+#   drvmem.sh tree           print the kernel tree to use (fetching it if needed)
+#   drvmem.sh stage          link drvmem into <tree>/drivers/misc/drvmem
+#   drvmem.sh unstage        remove exactly what stage added
+#   drvmem.sh kunit          stage, then kunit.py run under UML
+#   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
+#   drvmem.sh lint           checkpatch --strict and kernel-doc on the C sources
+#
+# Environment: KERNEL_SRC (a kernel tree; default: linux-source-6.12 unpacked
+# into $CACHE), CACHE (default ~/.cache/drvmem), BUILD_DIR, JOBS, FILTER,
+# KUNIT_ARGS (extra kunit.py arguments), KUNIT_JSON (write kunit.py's JSON).
+#
+# Every failure is one line on stderr that names the fix, and exit status 1.
+
+set -eu
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/drvmem}
+JOBS=${JOBS:-2}
+FILTER=${FILTER:-drvmem*}
+KUNIT_ARGS=${KUNIT_ARGS:-}
+PKG=linux-source-6.12
+TARBALL=/usr/src/$PKG.tar.xz
+STAGE_DIR=drivers/misc/drvmem
+KCONFIG_LINE='source "drivers/misc/drvmem/Kconfig"'
+MAKEFILE_LINE='obj-y				+= drvmem/'
+
+die() {
+	echo "drvmem: $*" >&2
+	exit 1
+}
+
+# fetch_tree - unpack linux-source-6.12 into $CACHE once, installing it if needed
+fetch_tree() {
+	dst=$CACHE/$PKG
+	if [ -f "$dst/Makefile" ]; then
+		echo "$dst"
+		return
+	fi
+	if [ ! -f "$TARBALL" ]; then
+		[ "$(id -u)" = 0 ] ||
+			die "no kernel tree: run 'sudo apt-get install $PKG' or set KERNEL_SRC=/path/to/linux"
+		echo "drvmem: installing $PKG with apt-get" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$PKG" >&2 ||
+			die "apt-get install $PKG failed: run 'apt-get update' and retry, or set KERNEL_SRC"
+	fi
+	echo "drvmem: unpacking $TARBALL into $CACHE (once)" >&2
+	mkdir -p "$CACHE"
+	rm -rf "$dst.tmp"
+	mkdir "$dst.tmp"
+	tar -xf "$TARBALL" -C "$dst.tmp" || die "could not unpack $TARBALL into $CACHE: check free space"
+	mv "$dst.tmp/$PKG" "$dst"
+	rmdir "$dst.tmp"
+	echo "$dst"
+}
+
+# check_tree DIR - is DIR a kernel tree drvmem can use?
+check_tree() {
+	t=$1
+	[ -d "$t" ] || die "KERNEL_SRC=$t is not a directory: point it at a Linux source tree"
+	[ -f "$t/Makefile" ] && [ -f "$t/tools/testing/kunit/kunit.py" ] && [ -f "$t/drivers/misc/Kconfig" ] ||
+		die "$t is not a Linux source tree (no tools/testing/kunit/kunit.py): set KERNEL_SRC to one"
+	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$t/Makefile")
+	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$t/Makefile")
+	[ -n "$v" ] && [ -n "$p" ] || die "$t/Makefile has no VERSION/PATCHLEVEL: not a Linux source tree"
+	if [ "$v" -lt 6 ] || { [ "$v" -eq 6 ] && [ "$p" -lt 8 ]; }; then
+		die "$t is Linux $v.$p; drvmem needs 6.8 or later (kunit_device_register()): use $PKG"
+	fi
+	if [ -f "$t/.config" ] || [ -d "$t/include/config" ]; then
+		die "$t has build output in the source tree, which breaks O= builds: run 'make -C $t mrproper'"
+	fi
+}
+
+tree() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		t=$KERNEL_SRC
+	else
+		t=$(fetch_tree)
+	fi
+	check_tree "$t"
+	(cd "$t" && pwd)
+}
+
+# stage TREE - symlink the repo into the tree and hook it into drivers/misc
+stage() {
+	t=$1
+	link=$t/$STAGE_DIR
+	if [ -L "$link" ]; then
+		[ "$(cd "$link" && pwd -P)" = "$(cd "$REPO" && pwd -P)" ] ||
+			die "$link points elsewhere: run 'make unstage' from that checkout first"
+	elif [ -e "$link" ]; then
+		die "$link exists and is not a drvmem symlink: remove it, then 'make stage'"
+	else
+		ln -s "$REPO" "$link"
+	fi
+	if ! grep -qxF "$KCONFIG_LINE" "$t/drivers/misc/Kconfig"; then
+		# one line, just before the menu's closing endmenu
+		awk -v line="$KCONFIG_LINE" '
+			{ l[NR] = $0 } /^endmenu/ { last = NR }
+			END { for (i = 1; i <= NR; i++) { if (i == last) print line; print l[i] } }
+		' "$t/drivers/misc/Kconfig" >"$t/drivers/misc/Kconfig.drvmem"
+		mv "$t/drivers/misc/Kconfig.drvmem" "$t/drivers/misc/Kconfig"
+	fi
+	grep -qxF "$MAKEFILE_LINE" "$t/drivers/misc/Makefile" ||
+		printf '%s\n' "$MAKEFILE_LINE" >>"$t/drivers/misc/Makefile"
+}
+
+unstage() {
+	t=$1
+	link=$t/$STAGE_DIR
+	if [ -L "$link" ]; then
+		rm "$link"
+	elif [ -e "$link" ]; then
+		die "$link is not a drvmem symlink: not touching it"
+	fi
+	for f in Kconfig Makefile; do
+		case $f in Kconfig) line=$KCONFIG_LINE ;; *) line=$MAKEFILE_LINE ;; esac
+		if grep -qxF "$line" "$t/drivers/misc/$f"; then
+			grep -vxF "$line" "$t/drivers/misc/$f" >"$t/drivers/misc/$f.drvmem" || true
+			mv "$t/drivers/misc/$f.drvmem" "$t/drivers/misc/$f"
+		fi
+	done
+}
+
+# run_kunit TREE ARGS... - kunit.py run from the tree; exit status is kunit.py's
+run_kunit() {
+	t=$1
+	shift
+	cc=
+	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
+	json=
+	[ -n "${KUNIT_JSON:-}" ] && json="--json=$KUNIT_JSON"
+	cd "$t"
+	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
+	exec python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
+		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
+}
+
+lint() {
+	t=$1
+	cd "$REPO"
+	files=$(git ls-files '*.c' '*.h' 2>/dev/null || find kunit drivers-under-test -name '*.[ch]')
+	# shellcheck disable=SC2086 # one argument per file
+	perl "$t/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files
+	# shellcheck disable=SC2086
+	perl "$t/scripts/kernel-doc" -none -Wall $(ls kunit/*.h kunit/drvmem_kit.c)
+}
+
+cmd=${1:-}
+case $cmd in
+tree | stage | unstage | lint | kunit | kunit-x86_64) t=$(tree) || exit 1 ;;
+*) die "usage: drvmem.sh tree|stage|unstage|kunit|kunit-x86_64|lint" ;;
+esac
+case $cmd in
+tree) echo "$t" ;;
+stage) stage "$t" ;;
+unstage) unstage "$t" ;;
+lint) lint "$t" ;;
+kunit)
+	stage "$t"
+	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="${BUILD_DIR:-$CACHE/build-um}"
+	;;
+kunit-x86_64)
+	stage "$t"
+	mkdir -p "$CACHE"
+	# the top .kunitconfig without its UML-only block, plus SMP
+	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
+	echo CONFIG_SMP=y >>"$CACHE/x86_64.kunitconfig"
+	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \
+		--build_dir="$CACHE/build-x86_64" --qemu_args="-smp 2"
+	;;
+esac

@@ -1,0 +1,162 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# selftest.sh - the project's own tests: staging and its bad inputs on
+# throw-away fake kernel trees, the KUnit summary script, and the
+# consistency of Kconfig, Makefiles and .kunitconfig.
+#
+# Prints one "ok N - what" or "not ok N - what" line per test and exits
+# non-zero if any failed.  Never touches a real kernel tree.
+
+set -u
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+failed=0
+
+result() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# fake_tree DIR [VERSION PATCHLEVEL] - the files staging reads and writes
+fake_tree() {
+	mkdir -p "$1/tools/testing/kunit" "$1/drivers/misc"
+	printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = 0\n' "${2:-6}" "${3:-12}" >"$1/Makefile"
+	: >"$1/tools/testing/kunit/kunit.py"
+	printf 'menu "Misc devices"\n\nconfig FOO\n\tbool "foo"\n\nendmenu\n' >"$1/drivers/misc/Kconfig"
+	printf 'obj-$(CONFIG_FOO)\t\t+= foo.o\n' >"$1/drivers/misc/Makefile"
+}
+
+# expect_error NAME PATTERN CMD... - CMD fails with one line naming PATTERN
+expect_error() {
+	name=$1 pattern=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -q "$pattern" "$TMP/err" &&
+	   ! grep -q Traceback "$TMP/err"; then
+		result 0 "$name"
+	else
+		echo "# rc=$rc, stderr: $(cat "$TMP/err")"
+		result 1 "$name"
+	fi
+}
+
+drvmem() {
+	env CACHE="$TMP/cache" "$REPO/ci/drvmem.sh" "$@"
+}
+
+# --- staging -------------------------------------------------------------
+t=$TMP/linux
+fake_tree "$t"
+cp -r "$t" "$TMP/pristine"
+
+KERNEL_SRC=$t drvmem stage
+KERNEL_SRC=$t drvmem stage
+[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] &&
+	[ "$(grep -c 'source "drivers/misc/drvmem/Kconfig"' "$t/drivers/misc/Kconfig")" = 1 ] &&
+	[ "$(grep -c 'drvmem/' "$t/drivers/misc/Makefile")" = 1 ]
+result $? "stage twice: one symlink, one source line, one obj- line"
+
+tail -n 2 "$t/drivers/misc/Kconfig" | head -n 1 | grep -q 'source "drivers/misc/drvmem/Kconfig"'
+result $? "stage puts the source line inside the menu, before endmenu"
+
+KERNEL_SRC=$t drvmem unstage
+[ ! -e "$t/drivers/misc/drvmem" ] && diff -r "$TMP/pristine" "$t" >/dev/null
+result $? "unstage restores the tree byte for byte"
+
+KERNEL_SRC=$t drvmem unstage && diff -r "$TMP/pristine" "$t" >/dev/null
+result $? "unstage twice is a no-op"
+
+# --- bad inputs: one line naming the fix, non-zero exit ------------------
+KERNEL_SRC=$TMP/nowhere expect_error "missing KERNEL_SRC is refused" \
+	"is not a directory" drvmem stage
+mkdir -p "$TMP/empty"
+KERNEL_SRC=$TMP/empty expect_error "a directory that is not a kernel tree is refused" \
+	"not a Linux source tree" drvmem stage
+fake_tree "$TMP/old" 6 6
+KERNEL_SRC=$TMP/old expect_error "a kernel older than 6.8 is refused" \
+	"needs 6.8 or later" drvmem stage
+fake_tree "$TMP/five" 5 15
+KERNEL_SRC=$TMP/five expect_error "a 5.x kernel is refused" "needs 6.8 or later" drvmem stage
+fake_tree "$TMP/dirty" && : >"$TMP/dirty/.config"
+KERNEL_SRC=$TMP/dirty expect_error "a tree with a .config is refused (O= builds)" \
+	"mrproper" drvmem stage
+fake_tree "$TMP/taken" && mkdir "$TMP/taken/drivers/misc/drvmem"
+KERNEL_SRC=$TMP/taken expect_error "a real drivers/misc/drvmem is not overwritten" \
+	"not a drvmem symlink" drvmem stage
+fake_tree "$TMP/other" && ln -s "$TMP" "$TMP/other/drivers/misc/drvmem"
+KERNEL_SRC=$TMP/other expect_error "a symlink to another checkout is not replaced" \
+	"points elsewhere" drvmem stage
+expect_error "an unknown command is refused" "usage" drvmem frobnicate
+
+# --- the KUnit summary ---------------------------------------------------
+cat >"$TMP/ok.json" <<'JSON'
+{"name": "KUnit Test Group", "test_cases": [], "sub_groups": [
+ {"name": "drvmem_a", "test_cases": [{"name": "t1", "status": "PASS"},
+   {"name": "t2", "status": "SKIP"}], "sub_groups": [
+   {"name": "t3", "test_cases": [{"name": "p1", "status": "PASS"},
+     {"name": "p2", "status": "PASS"}], "sub_groups": []}]},
+ {"name": "other", "test_cases": [{"name": "x", "status": "FAIL"}], "sub_groups": []}]}
+JSON
+out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json")
+[ $? -eq 0 ] && [ "$out" = "3 0 1" ]
+result $? "summary counts each parameter and ignores other suites"
+
+sed 's/"p2", "status": "PASS"/"p2", "status": "FAIL"/' "$TMP/ok.json" >"$TMP/fail.json"
+out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/fail.json")
+[ $? -eq 1 ] && echo "$out" | grep -q "^2 1 1$" && echo "$out" | grep -q "not ok drvmem_a.t3.p2"
+result $? "summary fails and names a failed parameter"
+
+sed 's/drvmem_a/elsewhere/' "$TMP/ok.json" >"$TMP/none.json"
+python3 "$REPO/ci/kunit_summary.py" "$TMP/none.json" >/dev/null
+[ $? -eq 1 ]
+result $? "summary fails when no drvmem test ran"
+
+python3 "$REPO/ci/kunit_summary.py" "$TMP/missing.json" >/dev/null 2>&1
+[ $? -eq 1 ]
+result $? "summary fails when kunit.py wrote no results"
+
+# --- Kconfig, Makefiles and .kunitconfig agree ---------------------------
+ok=0
+for f in "$REPO"/kunit/*_kunit.c; do
+	pattern=$(basename "$f" _kunit.c)
+	sym=DRVMEM_$(echo "$pattern" | tr a-z A-Z)_KUNIT_TEST
+	grep -q "^config $sym$" "$REPO/kunit/Kconfig" || { echo "# $sym not in kunit/Kconfig"; ok=1; }
+	grep -q "^CONFIG_$sym=y$" "$REPO/.kunitconfig" || { echo "# $sym not in .kunitconfig"; ok=1; }
+	grep -q "\.name = \"drvmem_$pattern" "$f" || { echo "# $f: no suite drvmem_$pattern"; ok=1; }
+done
+result $ok "every <pattern>_kunit.c has its Kconfig symbol, .kunitconfig line and suite name"
+
+ok=0
+for sym in $(sed -n 's/^CONFIG_\(DRVMEM[A-Z_]*\)=.*/\1/p' "$REPO/.kunitconfig"); do
+	grep -q "^\(menu\)\?config $sym$" "$REPO/Kconfig" "$REPO"/*/Kconfig ||
+		{ echo "# .kunitconfig: $sym is defined nowhere"; ok=1; }
+done
+result $ok "every CONFIG_DRVMEM_* in .kunitconfig is defined in a Kconfig"
+
+ok=0
+for f in "$REPO"/kunit/*.c "$REPO"/drivers-under-test/*.c; do
+	head -n 1 "$f" | grep -q "SPDX-License-Identifier" || { echo "# $f: no SPDX"; ok=1; }
+done
+for f in "$REPO"/drivers-under-test/*.c; do
+	grep -q "MODULE_DESCRIPTION" "$f" || { echo "# $f: no MODULE_DESCRIPTION"; ok=1; }
+done
+result $ok "every C file has an SPDX line, every driver a MODULE_DESCRIPTION"
+
+sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$0" &&
+	python3 -m py_compile "$REPO/ci/kunit_summary.py"
+result $? "ci scripts parse"
+rm -rf "$REPO/ci/__pycache__"
+
+echo "# $n self-tests, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvmem_dma: reference driver for coherent and streaming DMA.
+ *
+ * A DMA engine with a descriptor ring, in two forms that behave alike:
+ *
+ * - "drvmem-dma" releases everything by hand: goto unwind in probe, and
+ *   remove() undoes probe in reverse order;
+ * - "drvmem-dma-devm" is its managed twin: devm_kzalloc(),
+ *   dmam_alloc_coherent(), and devm_add_action_or_reset() for the streaming
+ *   mapping, which has no managed form.
+ *
+ * Both set their DMA mask first (64 bits, else 32 bits, else a clear error),
+ * keep the descriptor ring in coherent memory, and map request buffers for
+ * streaming DMA only while the request is in flight.  A mapping that fails
+ * in the middle of a request unmaps what that request already mapped, in
+ * reverse order, and the request fails with -ENOMEM: a descriptor is
+ * written only once every buffer of its request is mapped, so no descriptor
+ * ever holds DMA_MAPPING_ERROR.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include "drvmem_dma.h"
+
+/**
+ * drvmem_dma_try_mask() - ask for one streaming and coherent DMA mask
+ * @dev: the device
+ * @mask: the mask to try
+ *
+ * The one place the driver asks the DMA API for a mask.  Under KUnit a test
+ * can redirect it (a static stub, compiled out without CONFIG_KUNIT) to play
+ * a platform that refuses some masks.
+ *
+ * Return: 0 if the mask was accepted, else the error of
+ * dma_set_mask_and_coherent().
+ */
+int drvmem_dma_try_mask(struct device *dev, u64 mask)
+{
+	KUNIT_STATIC_STUB_REDIRECT(drvmem_dma_try_mask, dev, mask);
+
+	return dma_set_mask_and_coherent(dev, mask);
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_try_mask);
+
+/*
+ * The engine addresses 64 bits; on a bus or platform that cannot, it
+ * works with 32-bit addresses.  Anything narrower is not supported.
+ */
+static int drvmem_dma_set_mask(struct device *dev)
+{
+	int ret;
+
+	ret = drvmem_dma_try_mask(dev, DMA_BIT_MASK(64));
+	if (!ret)
+		return 0;
+
+	ret = drvmem_dma_try_mask(dev, DMA_BIT_MASK(32));
+	if (!ret) {
+		dev_info(dev, "64-bit DMA refused, using 32-bit DMA\n");
+		return 0;
+	}
+
+	return dev_err_probe(dev, ret,
+			     "no usable DMA mask: 64-bit and 32-bit DMA refused\n");
+}
+
+/**
+ * drvmem_dma_get() - the engine bound to a device
+ * @dev: a device bound to "drvmem-dma" or "drvmem-dma-devm"
+ *
+ * Return: the engine, or NULL if @dev is not bound.
+ */
+struct drvmem_dma *drvmem_dma_get(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_get);
+
+/**
+ * drvmem_dma_ring_reserve() - take @n consecutive ring slots
+ * @dma: the engine
+ * @n: number of slots
+ * @first: where to store the first slot
+ *
+ * Return: 0, or -EBUSY if fewer than @n slots are free.
+ */
+int drvmem_dma_ring_reserve(struct drvmem_dma *dma, unsigned int n,
+			    unsigned int *first)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	spin_lock_irqsave(&dma->lock, flags);
+	if (n > DRVMEM_DMA_RING_LEN - (dma->head - dma->tail)) {
+		ret = -EBUSY;
+	} else {
+		*first = dma->head % DRVMEM_DMA_RING_LEN;
+		dma->head += n;
+	}
+	spin_unlock_irqrestore(&dma->lock, flags);
+
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_ring_reserve);
+
+/**
+ * drvmem_dma_ring_release() - give back the slots of the oldest request
+ * @dma: the engine
+ * @first: first slot of the request
+ * @n: number of slots
+ *
+ * The engine processes its ring in order, so requests complete, and give
+ * their slots back, in the order they were submitted.
+ */
+void drvmem_dma_ring_release(struct drvmem_dma *dma, unsigned int first,
+			     unsigned int n)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dma->lock, flags);
+	dev_WARN_ONCE(dma->dev, first != dma->tail % DRVMEM_DMA_RING_LEN ||
+		      n > dma->head - dma->tail,
+		      "ring slots %u+%u released out of order\n", first, n);
+	dma->tail += n;
+	spin_unlock_irqrestore(&dma->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_ring_release);
+
+/**
+ * drvmem_dma_desc_set() - hand one mapped buffer to the device
+ * @dma: the engine
+ * @slot: a ring slot reserved by the caller
+ * @addr: the buffer's bus address: a successful mapping, never
+ *	DMA_MAPPING_ERROR (callers check with dma_mapping_error() first)
+ * @len: its length
+ * @dir: its direction
+ */
+void drvmem_dma_desc_set(struct drvmem_dma *dma, unsigned int slot,
+			 dma_addr_t addr, size_t len,
+			 enum dma_data_direction dir)
+{
+	struct drvmem_dma_desc *desc = &dma->ring[slot];
+	u32 ctrl = DRVMEM_DMA_DESC_OWN;
+
+	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		ctrl |= DRVMEM_DMA_DESC_TO_DEV;
+	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
+		ctrl |= DRVMEM_DMA_DESC_FROM_DEV;
+
+	desc->addr = cpu_to_le64(addr);
+	desc->len = cpu_to_le32(len);
+	/* The device may start as soon as it sees OWN: address and length first. */
+	dma_wmb();
+	WRITE_ONCE(desc->ctrl, cpu_to_le32(ctrl));
+
+	dev_dbg(dma->dev, "desc %u: %pad len %zu ctrl %#x\n", slot, &addr, len,
+		ctrl);
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_desc_set);
+
+/**
+ * drvmem_dma_desc_clear() - take a descriptor back from the device
+ * @dma: the engine
+ * @slot: the descriptor's slot
+ *
+ * Clears OWN first, then the address: once cleared, the descriptor holds no
+ * address that may stop being mapped.
+ */
+void drvmem_dma_desc_clear(struct drvmem_dma *dma, unsigned int slot)
+{
+	struct drvmem_dma_desc *desc = &dma->ring[slot];
+
+	WRITE_ONCE(desc->ctrl, 0);
+	dma_wmb();
+	desc->addr = 0;
+	desc->len = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_desc_clear);
+
+static bool drvmem_dma_buf_valid(const void *cpu_addr, size_t len,
+				 enum dma_data_direction dir)
+{
+	return cpu_addr && len && len <= DRVMEM_DMA_MAX_LEN &&
+	       valid_dma_direction(dir);
+}
+
+/**
+ * drvmem_dma_submit() - map a request's buffers and hand them to the device
+ * @dma: the engine
+ * @req: the request: @req->bufs[0 .. @req->nr_bufs - 1] filled in
+ *
+ * Maps each buffer with dma_map_single() in its own direction, then writes
+ * one descriptor per buffer.  If a mapping fails, the buffers this request
+ * already mapped are unmapped in reverse order and no descriptor is written.
+ *
+ * Return: 0 on success, -EINVAL for a malformed request, -ENOMEM if a buffer
+ * could not be mapped, -EBUSY if the ring is full.
+ */
+int drvmem_dma_submit(struct drvmem_dma *dma, struct drvmem_dma_request *req)
+{
+	struct device *dev = dma->dev;
+	struct drvmem_dma_buf *buf;
+	unsigned int i;
+	int ret;
+
+	if (!req->nr_bufs || req->nr_bufs > DRVMEM_DMA_MAX_BUFS)
+		return -EINVAL;
+	for (i = 0; i < req->nr_bufs; i++) {
+		buf = &req->bufs[i];
+		if (!drvmem_dma_buf_valid(buf->cpu_addr, buf->len, buf->dir))
+			return -EINVAL;
+		buf->dma_addr = DMA_MAPPING_ERROR;
+	}
+
+	for (i = 0; i < req->nr_bufs; i++) {
+		buf = &req->bufs[i];
+		buf->dma_addr = dma_map_single(dev, buf->cpu_addr, buf->len,
+					       buf->dir);
+		if (dma_mapping_error(dev, buf->dma_addr)) {
+			dev_err_ratelimited(dev,
+					    "request buffer %u of %u (%zu bytes) not mapped\n",
+					    i + 1, req->nr_bufs, buf->len);
+			ret = -ENOMEM;
+			goto err_unmap_bufs;
+		}
+	}
+
+	ret = drvmem_dma_ring_reserve(dma, req->nr_bufs, &req->first);
+	if (ret)
+		goto err_unmap_bufs;
+
+	for (i = 0; i < req->nr_bufs; i++) {
+		buf = &req->bufs[i];
+		drvmem_dma_desc_set(dma, drvmem_dma_slot(req->first, i),
+				    buf->dma_addr, buf->len, buf->dir);
+	}
+
+	return 0;
+
+err_unmap_bufs:
+	/* Only the buffers before @i are mapped: undo them, last first. */
+	while (i--) {
+		buf = &req->bufs[i];
+		dma_unmap_single(dev, buf->dma_addr, buf->len, buf->dir);
+		buf->dma_addr = DMA_MAPPING_ERROR;
+	}
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_submit);
+
+/**
+ * drvmem_dma_complete() - the device is done with a request: unmap it
+ * @dma: the engine
+ * @req: a request drvmem_dma_submit() accepted, the oldest in flight
+ *
+ * Takes the descriptors back first, so the ring never holds the address of
+ * a buffer that is no longer mapped, then unmaps the buffers in reverse
+ * order with the size and direction they were mapped with.  Unmapping a
+ * DMA_FROM_DEVICE buffer makes what the device wrote visible to the CPU.
+ */
+void drvmem_dma_complete(struct drvmem_dma *dma,
+			 struct drvmem_dma_request *req)
+{
+	struct drvmem_dma_buf *buf;
+	unsigned int i;
+
+	for (i = 0; i < req->nr_bufs; i++)
+		drvmem_dma_desc_clear(dma, drvmem_dma_slot(req->first, i));
+
+	i = req->nr_bufs;
+	while (i--) {
+		buf = &req->bufs[i];
+		dma_unmap_single(dma->dev, buf->dma_addr, buf->len, buf->dir);
+		buf->dma_addr = DMA_MAPPING_ERROR;
+	}
+
+	drvmem_dma_ring_release(dma, req->first, req->nr_bufs);
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_complete);
+
+/**
+ * drvmem_dma_read_rx() - read a buffer the device writes, keeping it mapped
+ * @dma: the engine
+ * @req: a request in flight
+ * @i: index of a DMA_FROM_DEVICE or DMA_BIDIRECTIONAL buffer in @req
+ * @dst: where to copy the data
+ * @len: bytes to copy, at most the buffer's length
+ *
+ * The buffer belongs to the device while it is mapped: the CPU borrows it
+ * with dma_sync_single_for_cpu(), copies, and gives it back with
+ * dma_sync_single_for_device() before the device writes it again.
+ *
+ * Return: 0, or -EINVAL if @i, @len or the buffer's direction do not allow
+ * the read.
+ */
+int drvmem_dma_read_rx(struct drvmem_dma *dma,
+		       const struct drvmem_dma_request *req, unsigned int i,
+		       void *dst, size_t len)
+{
+	const struct drvmem_dma_buf *buf;
+
+	if (i >= req->nr_bufs)
+		return -EINVAL;
+	buf = &req->bufs[i];
+	if (len > buf->len ||
+	    (buf->dir != DMA_FROM_DEVICE && buf->dir != DMA_BIDIRECTIONAL))
+		return -EINVAL;
+
+	dma_sync_single_for_cpu(dma->dev, buf->dma_addr, buf->len, buf->dir);
+	memcpy(dst, buf->cpu_addr, len);
+	dma_sync_single_for_device(dma->dev, buf->dma_addr, buf->len, buf->dir);
+
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_read_rx);
+
+/**
+ * drvmem_dma_write_tx() - refill a buffer the device reads, keeping it mapped
+ * @dma: the engine
+ * @req: a request in flight
+ * @i: index of a DMA_TO_DEVICE or DMA_BIDIRECTIONAL buffer in @req
+ * @src: the new data
+ * @len: bytes to copy, at most the buffer's length
+ *
+ * The CPU borrows the buffer with dma_sync_single_for_cpu(), writes, and
+ * hands it back with dma_sync_single_for_device(), which makes the new data
+ * visible to the device.
+ *
+ * Return: 0, or -EINVAL if @i, @len or the buffer's direction do not allow
+ * the write.
+ */
+int drvmem_dma_write_tx(struct drvmem_dma *dma,
+			const struct drvmem_dma_request *req, unsigned int i,
+			const void *src, size_t len)
+{
+	const struct drvmem_dma_buf *buf;
+
+	if (i >= req->nr_bufs)
+		return -EINVAL;
+	buf = &req->bufs[i];
+	if (len > buf->len ||
+	    (buf->dir != DMA_TO_DEVICE && buf->dir != DMA_BIDIRECTIONAL))
+		return -EINVAL;
+
+	dma_sync_single_for_cpu(dma->dev, buf->dma_addr, buf->len, buf->dir);
+	memcpy(buf->cpu_addr, src, len);
+	dma_sync_single_for_device(dma->dev, buf->dma_addr, buf->len, buf->dir);
+
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_write_tx);
+
+/**
+ * drvmem_dma_submit_sg() - map a multi-buffer request as one scatterlist
+ * @dma: the engine
+ * @req: the request: @req->cpu_addr, @req->len, @req->nr_bufs and @req->dir
+ *	filled in
+ *
+ * Builds a scatterlist over the buffers, maps it with dma_map_sg() and
+ * writes one descriptor per DMA segment.  dma_map_sg() maps all entries or
+ * none; on failure the scatterlist is freed and no descriptor is written.
+ *
+ * Return: 0 on success, -EINVAL for a malformed request, -ENOMEM if the
+ * scatterlist could not be allocated or mapped, -EBUSY if the ring is full.
+ */
+int drvmem_dma_submit_sg(struct drvmem_dma *dma,
+			 struct drvmem_dma_sg_request *req)
+{
+	struct device *dev = dma->dev;
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	if (!req->nr_bufs || req->nr_bufs > DRVMEM_DMA_MAX_BUFS)
+		return -EINVAL;
+	for (i = 0; i < req->nr_bufs; i++)
+		if (!drvmem_dma_buf_valid(req->cpu_addr[i], req->len[i],
+					  req->dir))
+			return -EINVAL;
+
+	ret = sg_alloc_table(&req->sgt, req->nr_bufs, GFP_KERNEL);
+	if (ret)
+		return ret;
+	for_each_sgtable_sg(&req->sgt, sg, i)
+		sg_set_buf(sg, req->cpu_addr[i], req->len[i]);
+
+	req->nents = dma_map_sg(dev, req->sgt.sgl, req->sgt.orig_nents,
+				req->dir);
+	if (!req->nents) {
+		dev_err_ratelimited(dev, "scatterlist of %u buffers not mapped\n",
+				    req->nr_bufs);
+		ret = -ENOMEM;
+		goto err_free_table;
+	}
+
+	ret = drvmem_dma_ring_reserve(dma, req->nents, &req->first);
+	if (ret)
+		goto err_unmap_sg;
+
+	for_each_sg(req->sgt.sgl, sg, req->nents, i)
+		drvmem_dma_desc_set(dma, drvmem_dma_slot(req->first, i),
+				    sg_dma_address(sg), sg_dma_len(sg), req->dir);
+
+	return 0;
+
+err_unmap_sg:
+	/* Unmap with the entries passed to dma_map_sg(), not the count it returned. */
+	dma_unmap_sg(dev, req->sgt.sgl, req->sgt.orig_nents, req->dir);
+err_free_table:
+	sg_free_table(&req->sgt);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_submit_sg);
+
+/**
+ * drvmem_dma_complete_sg() - the device is done with a scatterlist request
+ * @dma: the engine
+ * @req: a request drvmem_dma_submit_sg() accepted, the oldest in flight
+ *
+ * Takes the descriptors back, unmaps the scatterlist with the entry count
+ * and direction it was mapped with, and frees it.
+ */
+void drvmem_dma_complete_sg(struct drvmem_dma *dma,
+			    struct drvmem_dma_sg_request *req)
+{
+	int i;
+
+	for (i = 0; i < req->nents; i++)
+		drvmem_dma_desc_clear(dma, drvmem_dma_slot(req->first, i));
+
+	dma_unmap_sg(dma->dev, req->sgt.sgl, req->sgt.orig_nents, req->dir);
+	sg_free_table(&req->sgt);
+
+	drvmem_dma_ring_release(dma, req->first, req->nents);
+	req->nents = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_complete_sg);
+
+static void drvmem_dma_init(struct drvmem_dma *dma, struct device *dev)
+{
+	dma->dev = dev;
+	spin_lock_init(&dma->lock);
+	dma->ring_size = DRVMEM_DMA_RING_LEN * sizeof(*dma->ring);
+}
+
+static void drvmem_dma_announce(struct drvmem_dma *dma)
+{
+	dev_dbg(dma->dev, "ring of %u descriptors at %pad, status at %pad\n",
+		DRVMEM_DMA_RING_LEN, &dma->ring_dma, &dma->status_dma);
+}
+
+/* The goto form: each label undoes one step, in reverse order. */
+static int drvmem_dma_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct drvmem_dma *dma;
+	int ret;
+
+	ret = drvmem_dma_set_mask(dev);
+	if (ret)
+		return ret;
+
+	dma = kzalloc(sizeof(*dma), GFP_KERNEL);
+	if (!dma)
+		return -ENOMEM;
+	drvmem_dma_init(dma, dev);
+
+	/* Zeroed: every descriptor starts unused. */
+	dma->ring = dma_alloc_coherent(dev, dma->ring_size, &dma->ring_dma,
+				       GFP_KERNEL);
+	if (!dma->ring) {
+		ret = -ENOMEM;
+		goto err_free_dma;
+	}
+
+	dma->status = kzalloc(DRVMEM_DMA_STATUS_SIZE, GFP_KERNEL);
+	if (!dma->status) {
+		ret = -ENOMEM;
+		goto err_free_ring;
+	}
+
+	dma->status_dma = dma_map_single(dev, dma->status,
+					 DRVMEM_DMA_STATUS_SIZE,
+					 DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, dma->status_dma)) {
+		ret = -ENOMEM;
+		goto err_free_status;
+	}
+
+	platform_set_drvdata(pdev, dma);
+	drvmem_dma_announce(dma);
+	return 0;
+
+err_free_status:
+	kfree(dma->status);
+err_free_ring:
+	dma_free_coherent(dev, dma->ring_size, dma->ring, dma->ring_dma);
+err_free_dma:
+	kfree(dma);
+	return ret;
+}
+
+static void drvmem_dma_remove(struct platform_device *pdev)
+{
+	struct drvmem_dma *dma = platform_get_drvdata(pdev);
+	struct device *dev = &pdev->dev;
+
+	if (dma->head != dma->tail)
+		dev_warn(dev, "removed with %u descriptors in flight\n",
+			 dma->head - dma->tail);
+
+	dma_unmap_single(dev, dma->status_dma, DRVMEM_DMA_STATUS_SIZE,
+			 DMA_FROM_DEVICE);
+	kfree(dma->status);
+	dma_free_coherent(dev, dma->ring_size, dma->ring, dma->ring_dma);
+	kfree(dma);
+}
+
+static void drvmem_dma_devm_unmap_status(void *data)
+{
+	struct drvmem_dma *dma = data;
+
+	dma_unmap_single(dma->dev, dma->status_dma, DRVMEM_DMA_STATUS_SIZE,
+			 DMA_FROM_DEVICE);
+}
+
+/*
+ * The managed twin: devres releases in reverse order on probe failure and
+ * on unbind.  devm does not check for errors: NULL and dma_mapping_error()
+ * checks stay.
+ */
+static int drvmem_dma_devm_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct drvmem_dma *dma;
+	int ret;
+
+	ret = drvmem_dma_set_mask(dev);
+	if (ret)
+		return ret;
+
+	dma = devm_kzalloc(dev, sizeof(*dma), GFP_KERNEL);
+	if (!dma)
+		return -ENOMEM;
+	drvmem_dma_init(dma, dev);
+
+	dma->ring = dmam_alloc_coherent(dev, dma->ring_size, &dma->ring_dma,
+					GFP_KERNEL);
+	if (!dma->ring)
+		return -ENOMEM;
+
+	dma->status = devm_kzalloc(dev, DRVMEM_DMA_STATUS_SIZE, GFP_KERNEL);
+	if (!dma->status)
+		return -ENOMEM;
+
+	dma->status_dma = dma_map_single(dev, dma->status,
+					 DRVMEM_DMA_STATUS_SIZE,
+					 DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, dma->status_dma))
+		return -ENOMEM;
+	/* Streaming mappings have no managed form: register the unmap. */
+	ret = devm_add_action_or_reset(dev, drvmem_dma_devm_unmap_status, dma);
+	if (ret)
+		return ret;
+
+	platform_set_drvdata(pdev, dma);
+	drvmem_dma_announce(dma);
+	return 0;
+}
+
+static struct platform_driver drvmem_dma_driver = {
+	.probe = drvmem_dma_probe,
+	.remove = drvmem_dma_remove,
+	.driver = {
+		.name = "drvmem-dma",
+	},
+};
+
+static struct platform_driver drvmem_dma_devm_driver = {
+	.probe = drvmem_dma_devm_probe,
+	.driver = {
+		.name = "drvmem-dma-devm",
+	},
+};
+
+static struct platform_driver * const drvmem_dma_drivers[] = {
+	&drvmem_dma_driver,
+	&drvmem_dma_devm_driver,
+};
+
+static int __init drvmem_dma_module_init(void)
+{
+	return platform_register_drivers(drvmem_dma_drivers,
+					 ARRAY_SIZE(drvmem_dma_drivers));
+}
+module_init(drvmem_dma_module_init);
+
+static void __exit drvmem_dma_module_exit(void)
+{
+	platform_unregister_drivers(drvmem_dma_drivers,
+				    ARRAY_SIZE(drvmem_dma_drivers));
+}
+module_exit(drvmem_dma_module_exit);
+
+MODULE_DESCRIPTION("drvmem: reference DMA engine driver (coherent and streaming DMA)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,1647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for coherent and streaming DMA: the DMA mask and its
+ * fallback, the coherent descriptor ring, streaming mappings in each
+ * direction with their syncs, scatterlists, and every mapping error path,
+ * proven with nothing left mapped.  DMA-API debugging watches every test
+ * (the kit's tripwire); broken request paths show each check bites.
+ *
+ * The device is a platform device with dma-direct behind it (UML's PCI
+ * emulation, or x86_64): no IOMMU, so a bus address is a physical address
+ * and the test can play the device by reading and writing memory at the
+ * address a descriptor holds.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <linux/debugfs.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "../drivers-under-test/drvmem_dma.h"
+#include "dma_broken.h"
+#include "drvmem_kit.h"
+
+#define DRVMEM_DMA_TEST_EVENTS	8
+#define DRVMEM_DMA_WHAT_LEN	128
+
+/**
+ * struct drvmem_dma_req_ops - one way to run a request through the engine
+ * @submit: maps and submits (drvmem_dma_submit() or a broken variant)
+ * @complete: completes and unmaps (drvmem_dma_complete() or a broken one)
+ */
+struct drvmem_dma_req_ops {
+	int (*submit)(struct drvmem_dma *dma, struct drvmem_dma_request *req);
+	void (*complete)(struct drvmem_dma *dma,
+			 struct drvmem_dma_request *req);
+};
+
+static const struct drvmem_dma_req_ops drvmem_dma_reference_ops = {
+	.submit = drvmem_dma_submit,
+	.complete = drvmem_dma_complete,
+};
+
+/**
+ * struct drvmem_dma_layout - one buffer of a test request
+ * @len: its length (a power of two: kmalloc aligns it to its size, so no
+ *	two buffers share a cache line, which DMA-API debugging would flag)
+ * @dir: its direction
+ */
+struct drvmem_dma_layout {
+	size_t len;
+	enum dma_data_direction dir;
+};
+
+/* A request with a buffer of each direction. */
+static const struct drvmem_dma_layout drvmem_dma_mixed[] = {
+	{ 256, DMA_TO_DEVICE },
+	{ 512, DMA_FROM_DEVICE },
+	{ 1024, DMA_BIDIRECTIONAL },
+	{ 64, DMA_TO_DEVICE },
+};
+
+/**
+ * struct drvmem_dma_test_req - a request in a test, completed at cleanup if
+ *	the test ends with it in flight
+ * @dma: the engine
+ * @ops: how to complete it
+ * @req: the request
+ * @in_flight: submitted and not completed yet
+ */
+struct drvmem_dma_test_req {
+	struct drvmem_dma *dma;
+	const struct drvmem_dma_req_ops *ops;
+	struct drvmem_dma_request req;
+	bool in_flight;
+};
+
+/**
+ * struct drvmem_dma_sync_event - a dma_sync_single_* call the driver made
+ * @for_cpu: dma_sync_single_for_cpu() (else _for_device())
+ * @addr: its bus address
+ * @size: its size
+ * @dir: its direction
+ * @cpu_done: whether the CPU access the syncs bracket had happened yet
+ */
+struct drvmem_dma_sync_event {
+	bool for_cpu;
+	dma_addr_t addr;
+	size_t size;
+	enum dma_data_direction dir;
+	bool cpu_done;
+};
+
+/**
+ * struct drvmem_dma_hook - a probe the test attached to a kernel tracepoint
+ * @name: the tracepoint
+ * @tp: the tracepoint, once found
+ * @probe: the probe
+ * @data: the probe's data (the test state)
+ */
+struct drvmem_dma_hook {
+	const char *name;
+	struct tracepoint *tp;
+	void *probe;
+	void *data;
+};
+
+/**
+ * struct drvmem_dma_test - state of one test, in test->priv
+ * @task: the test's task: probes ignore every other
+ * @pdev: the platform device
+ * @dev: &pdev->dev
+ * @dma: the engine bound to it
+ * @saved_dma_mask: the device's dma_mask pointer, while a test removes it
+ * @refuse_above_32: the mask stub refuses masks wider than 32 bits
+ * @tried: masks the driver asked for, in order
+ * @nr_tried: entries in @tried
+ * @saw_mask_error: the driver printed its "no usable DMA mask" error
+ * @narrow_after_alloc: make mappings fail once the ring is allocated
+ * @events: dma_sync_single_* calls seen
+ * @nr_events: entries in @events
+ * @watch: memory the CPU access under test fills in
+ * @want: what @watch holds once the access is done
+ * @watch_len: bytes of @watch and @want
+ */
+struct drvmem_dma_test {
+	struct task_struct *task;
+	struct platform_device *pdev;
+	struct device *dev;
+	struct drvmem_dma *dma;
+	u64 *saved_dma_mask;
+	bool refuse_above_32;
+	u64 tried[4];
+	unsigned int nr_tried;
+	bool saw_mask_error;
+	bool narrow_after_alloc;
+	struct drvmem_dma_sync_event events[DRVMEM_DMA_TEST_EVENTS];
+	unsigned int nr_events;
+	const void *watch;
+	const void *want;
+	size_t watch_len;
+};
+
+/* Test helpers */
+
+static void drvmem_dma_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct drvmem_dma_hook *hook = priv;
+
+	if (!strcmp(tp->name, hook->name))
+		hook->tp = tp;
+}
+
+static void drvmem_dma_unhook(struct drvmem_dma_hook *hook)
+{
+	tracepoint_probe_unregister(hook->tp, hook->probe, hook->data);
+	tracepoint_synchronize_unregister();
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_unhook_action, drvmem_dma_unhook,
+			    struct drvmem_dma_hook *);
+
+/*
+ * Attach @probe to the kernel tracepoint @name until the test ends.  Looked
+ * up by name so that the suite also works as a module (the DMA and printk
+ * tracepoints are not exported).  @probe must have the tracepoint's
+ * prototype with a leading void *data, which is the test state.
+ */
+static void drvmem_dma_hook(struct kunit *test, const char *name, void *probe)
+{
+	struct drvmem_dma_hook *hook;
+	int ret;
+
+	hook = kunit_kzalloc(test, sizeof(*hook), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hook);
+	hook->name = name;
+	hook->probe = probe;
+	hook->data = test->priv;
+	for_each_kernel_tracepoint(drvmem_dma_find_tracepoint, hook);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, hook->tp, "no tracepoint %s", name);
+	ret = tracepoint_probe_register(hook->tp, hook->probe, hook->data);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = kunit_add_action_or_reset(test, drvmem_dma_unhook_action, hook);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+/* What the device sees at a bus address: dma-direct, no IOMMU. */
+static void *drvmem_dma_bus_to_virt(struct device *dev, dma_addr_t addr)
+{
+	return phys_to_virt(dma_to_phys(dev, addr));
+}
+
+static struct platform_device *drvmem_dma_device(struct kunit *test,
+						 const char *drv_name)
+{
+	struct drvmem_dma_test *t = test->priv;
+
+	t->pdev = drvmem_platform_device(test, drv_name);
+	t->dev = &t->pdev->dev;
+	return t->pdev;
+}
+
+static struct drvmem_dma *drvmem_dma_bind(struct kunit *test,
+					  const char *drv_name)
+{
+	struct drvmem_dma_test *t = test->priv;
+	int ret;
+
+	drvmem_dma_device(test, drv_name);
+	ret = drvmem_platform_bind(test, t->pdev);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: probe failed", drv_name);
+	t->dma = drvmem_dma_get(t->dev);
+	KUNIT_ASSERT_NOT_NULL(test, t->dma);
+	return t->dma;
+}
+
+static void drvmem_dma_finish(struct drvmem_dma_test_req *r)
+{
+	if (!r->in_flight)
+		return;
+	r->ops->complete(r->dma, &r->req);
+	r->in_flight = false;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_finish_action, drvmem_dma_finish,
+			    struct drvmem_dma_test_req *);
+
+/* A request over new buffers laid out as @layout, completed at cleanup. */
+static struct drvmem_dma_test_req *
+drvmem_dma_new_req(struct kunit *test, const struct drvmem_dma_req_ops *ops,
+		   const struct drvmem_dma_layout *layout, unsigned int nr)
+{
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r;
+	unsigned int i;
+	int ret;
+
+	KUNIT_ASSERT_LE(test, nr, DRVMEM_DMA_MAX_BUFS);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->dma = t->dma;
+	r->ops = ops;
+	r->req.nr_bufs = nr;
+	for (i = 0; i < nr; i++) {
+		r->req.bufs[i].len = layout[i].len;
+		r->req.bufs[i].dir = layout[i].dir;
+		r->req.bufs[i].cpu_addr = kunit_kzalloc(test, layout[i].len,
+							GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, r->req.bufs[i].cpu_addr);
+	}
+	ret = kunit_add_action_or_reset(test, drvmem_dma_finish_action, r);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return r;
+}
+
+static int drvmem_dma_submit_req(struct drvmem_dma_test_req *r)
+{
+	int ret = r->ops->submit(r->dma, &r->req);
+
+	r->in_flight = !ret;
+	return ret;
+}
+
+static u32 drvmem_dma_ctrl_for(enum dma_data_direction dir)
+{
+	u32 ctrl = DRVMEM_DMA_DESC_OWN;
+
+	if (dir == DMA_TO_DEVICE || dir == DMA_BIDIRECTIONAL)
+		ctrl |= DRVMEM_DMA_DESC_TO_DEV;
+	if (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL)
+		ctrl |= DRVMEM_DMA_DESC_FROM_DEV;
+	return ctrl;
+}
+
+/*
+ * After a request ended (failed or completed), the ring must be idle: no
+ * descriptor holds DMA_MAPPING_ERROR, nor an address that is not mapped.
+ * Findings go through the kit, so a broken variant can be captured.
+ */
+static bool drvmem_dma_ring_is_clean(struct kunit *test, const char *what)
+{
+	struct drvmem_dma *dma = ((struct drvmem_dma_test *)test->priv)->dma;
+	const struct drvmem_dma_desc *desc;
+	dma_addr_t addr;
+	unsigned int i;
+
+	for (i = 0; i < DRVMEM_DMA_RING_LEN; i++) {
+		desc = &dma->ring[i];
+		addr = le64_to_cpu(desc->addr);
+		if (addr == DMA_MAPPING_ERROR) {
+			drvmem_finding(test,
+				       "%s: descriptor %u holds DMA_MAPPING_ERROR: a mapping was used without dma_mapping_error()",
+				       what, i);
+			return false;
+		}
+	}
+	for (i = 0; i < DRVMEM_DMA_RING_LEN; i++) {
+		desc = &dma->ring[i];
+		addr = le64_to_cpu(desc->addr);
+		if (addr || desc->len || desc->ctrl) {
+			drvmem_finding(test,
+				       "%s: descriptor %u still holds %pad (len %u, ctrl %#x): a stale address",
+				       what, i, &addr, le32_to_cpu(desc->len),
+				       le32_to_cpu(desc->ctrl));
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Submit a request whose k-th mapping fails, for k = 1 .. n, then one with
+ * no failure.  Each failing submit must return -ENOMEM, leave no descriptor
+ * written and unmap the k - 1 buffers it had mapped, in reverse order, with
+ * their size and direction (ledger); the last must go through.  Stops at
+ * the first k with a finding.  Returns true when nothing was found.
+ */
+static bool drvmem_dma_fail_each_mapping(struct kunit *test,
+					 const struct drvmem_dma_req_ops *ops,
+					 struct drvmem_dma_test_req **leftover)
+{
+	struct drvmem_dma_test *t = test->priv;
+	unsigned int nr = ARRAY_SIZE(drvmem_dma_mixed), k, left;
+	char what[DRVMEM_DMA_WHAT_LEN];
+	struct drvmem_dma_test_req *r;
+	bool ok = true;
+	int ret;
+
+	r = drvmem_dma_new_req(test, ops, drvmem_dma_mixed, nr);
+	*leftover = r;
+	for (k = 1; k <= nr; k++) {
+		snprintf(what, sizeof(what),
+			 "streaming DMA error path, mapping %u of %u failed",
+			 k, nr);
+		drvmem_ledger_begin(test, "drvmem_");
+		drvmem_dma_fail_nth(test, t->dev, k);
+		ret = drvmem_dma_submit_req(r);
+		drvmem_fault_end(test);
+		drvmem_ledger_end(test);
+
+		ok = drvmem_dma_ring_is_clean(test, what);
+		left = drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP);
+		if (ok && left) {
+			drvmem_finding(test,
+				       "%s: %u earlier DMA mapping(s) left mapped",
+				       what, left);
+			ok = false;
+		}
+		if (ok && ret != -ENOMEM) {
+			drvmem_finding(test, "%s: submit returned %d, want -ENOMEM",
+				       what, ret);
+			ok = false;
+		}
+		ok = drvmem_ledger_check(test, what) && ok;
+		drvmem_dma_finish(r);
+		ok = drvmem_tripwire_check(test) && ok;
+		if (!ok)
+			return false;
+	}
+
+	/* No mapping fails: the sweep covered every mapping of the request. */
+	snprintf(what, sizeof(what),
+		 "streaming DMA, %u mappings, none failed, then completed", nr);
+	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_dma_fail_nth(test, t->dev, nr + 1);
+	ret = drvmem_dma_submit_req(r);
+	drvmem_fault_end(test);
+	if (ret) {
+		drvmem_finding(test, "%s: submit returned %d", what, ret);
+		ok = false;
+	}
+	drvmem_dma_finish(r);
+	drvmem_ledger_end(test);
+	ok = drvmem_dma_ring_is_clean(test, what) && ok;
+	ok = drvmem_ledger_check(test, what) && ok;
+	return drvmem_tripwire_check(test) && ok;
+}
+
+/*
+ * Submit and complete a request of @layout through @ops.  With @ledger, the
+ * ledger checks each mapping has its unmap with the same size and direction,
+ * in reverse order; the tripwire turns any DMA-API debugging report into a
+ * finding either way.  Returns true when nothing was found.
+ */
+static bool drvmem_dma_round_trip(struct kunit *test,
+				  const struct drvmem_dma_req_ops *ops,
+				  const struct drvmem_dma_layout *layout,
+				  unsigned int nr, bool ledger)
+{
+	static const char what[] = "streaming DMA, submit then complete";
+	struct drvmem_dma_test_req *r;
+	bool ok = true;
+	int ret;
+
+	r = drvmem_dma_new_req(test, ops, layout, nr);
+	if (ledger)
+		drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_dma_submit_req(r);
+	if (ret) {
+		drvmem_finding(test, "%s: submit returned %d", what, ret);
+		ok = false;
+	}
+	drvmem_dma_finish(r);
+	if (ledger) {
+		drvmem_ledger_end(test);
+		ok = drvmem_ledger_check(test, what) && ok;
+	}
+	return drvmem_tripwire_check(test) && ok;
+}
+
+/*
+ * Echo a finding in the test's log.  A finding that quotes a kernel report
+ * is not echoed: the tripwire would take the echo for a new report.
+ */
+static void drvmem_dma_note(struct kunit *test, const char *how,
+			    const char *finding)
+{
+	if (strstr(finding, "WARNING:") || strstr(finding, "BUG:") ||
+	    strstr(finding, "DMA-API:"))
+		kunit_info(test, "%s: a kernel report (not echoed)\n", how);
+	else
+		kunit_info(test, "%s: %s\n", how, finding);
+}
+
+/*
+ * Workaround for the kit: dma-direct warns once per boot when it refuses a
+ * mapping (dev_WARN_ONCE() in dma_direct_map_page()).  The kit allows that
+ * warning while a DMA fault is armed by matching "dma_direct_map", which
+ * the WARNING: line does not contain on UML: dma_direct_map_page() is
+ * inlined, and the line reads "at kernel/dma/direct.h:103
+ * dma_map_page_attrs+...".  So each test that injects mapping failures
+ * spends the warning here first, on one refused mapping of its own, and
+ * accepts that one report and nothing else.
+ */
+static void drvmem_dma_spend_overflow_warning(struct kunit *test)
+{
+	struct drvmem_dma_test *t = test->priv;
+	const char *finding;
+	dma_addr_t addr;
+	void *scratch;
+
+	scratch = kunit_kzalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, scratch);
+	drvmem_capture_begin(test);
+	drvmem_dma_fail_nth(test, t->dev, 1);
+	addr = dma_map_single(t->dev, scratch, 64, DMA_TO_DEVICE);
+	drvmem_fault_end(test);
+	finding = drvmem_capture_end(test);
+	if (!dma_mapping_error(t->dev, addr)) {
+		dma_unmap_single(t->dev, addr, 64, DMA_TO_DEVICE);
+		KUNIT_FAIL(test, "kit: a mapping did not fail under drvmem_dma_fail_nth()");
+	}
+	if (finding && !(strstr(finding, "tripwire: 1 report(s)") &&
+			 (strstr(finding, "kernel/dma/direct.h") ||
+			  strstr(finding, "kernel/dma/swiotlb.c"))))
+		KUNIT_FAIL(test,
+			   "kit: a refused mapping printed more than dma-direct's overflow warning");
+}
+
+/*
+ * DMA-API debugging's on/off switch: the debugfs file dma-api/disabled is
+ * its global_disable flag.  NULL if there is no DMA-API debugging.
+ */
+static bool *drvmem_dma_debug_disabled(void)
+{
+	struct dentry *dir, *file;
+	bool *disabled = NULL;
+
+	dir = debugfs_lookup("dma-api", NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	file = debugfs_lookup("disabled", dir);
+	if (!IS_ERR_OR_NULL(file)) {
+		disabled = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(dir);
+	return disabled;
+}
+
+/*
+ * DMA-API debugging turns itself off for the rest of the boot when one of
+ * its own allocations fails ("cacheline tracking ENOMEM, dma-debug
+ * disabled").  Check it is still on.
+ */
+static void drvmem_dma_expect_debug_alive(struct kunit *test, const char *what)
+{
+	bool *disabled = drvmem_dma_debug_disabled();
+
+	KUNIT_EXPECT_TRUE_MSG(test, disabled && !*disabled,
+			      "%s: DMA-API debugging is off (or missing): later reports would go unseen",
+			      what);
+}
+
+static void drvmem_dma_debug_resume(bool *disabled)
+{
+	*disabled = false;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_debug_resume_action,
+			    drvmem_dma_debug_resume, bool *);
+
+/*
+ * Workaround for the kit: its sweep also fails the allocations DMA-API
+ * debugging makes under the driver's calls (radix tree nodes of its
+ * cacheline tracking, under debug_dma_alloc_coherent() and
+ * debug_dma_map_*()).  It survives them from a per-CPU reserve of nodes,
+ * but their number varies between runs, so the n-th fault point moves and
+ * a driver allocation can be skipped (seen: devm_kzalloc of the status
+ * block), and once the reserve is empty DMA-API debugging switches itself
+ * off.  Measured: with it off, the probe sweeps reach exactly their 3 and
+ * 5 allocations.  So pause it around a sweep (the ledger still pairs every
+ * map with its unmap) and resume it, and check it is alive, afterwards.
+ */
+static bool *drvmem_dma_debug_pause(struct kunit *test)
+{
+	bool *disabled = drvmem_dma_debug_disabled();
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, disabled,
+				  "DMA-API debugging: no dma-api/disabled in debugfs");
+	KUNIT_ASSERT_FALSE_MSG(test, *disabled,
+			       "DMA-API debugging is off before the sweep");
+	*disabled = true;
+	ret = kunit_add_action_or_reset(test, drvmem_dma_debug_resume_action,
+					disabled);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return disabled;
+}
+
+/*
+ * Workaround for the kit: its sweep checks that every allocation the step
+ * holds in the end was failed by some fault point, DMA mappings included;
+ * but dma_map_*() allocates nothing and has no fault point, so that check
+ * cannot pass for a step that maps (the mapping's own unwind is proven by
+ * a test that fails the mapping).  Ends the capture a sweep ran under and
+ * re-raises its first finding unless it is "@mapping ... never failed".
+ * That one comes last: the mapping is the step's last acquisition, and the
+ * coverage check runs after every per-fault-point check.
+ */
+static void drvmem_dma_sweep_findings(struct kunit *test, const char *mapping)
+{
+	const char *finding = drvmem_capture_end(test);
+
+	if (finding && !(strstr(finding, mapping) &&
+			 strstr(finding, "never failed")))
+		drvmem_finding(test, "%s", finding);
+}
+
+/* Probes */
+
+/* Static stub of drvmem_dma_try_mask(): records, and may refuse >32 bits. */
+static int drvmem_dma_try_mask_stub(struct device *dev, u64 mask)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct drvmem_dma_test *t = test->priv;
+
+	if (t->nr_tried < ARRAY_SIZE(t->tried))
+		t->tried[t->nr_tried++] = mask;
+	if (t->refuse_above_32 && mask > DMA_BIT_MASK(32))
+		return -EIO;
+	return dma_set_mask_and_coherent(dev, mask);
+}
+
+static void drvmem_dma_on_console(void *data, const char *text, size_t len)
+{
+	struct drvmem_dma_test *t = data;
+
+	if (current == t->task && strnstr(text, "no usable DMA mask", len))
+		t->saw_mask_error = true;
+}
+
+static void drvmem_dma_on_alloc(void *data, struct device *dev, void *virt,
+				dma_addr_t addr, size_t size,
+				enum dma_data_direction dir, gfp_t gfp,
+				unsigned long attrs)
+{
+	struct drvmem_dma_test *t = data;
+
+	if (current == t->task && dev == t->dev && virt &&
+	    t->narrow_after_alloc)
+		dev->bus_dma_limit = 1;
+}
+
+static void drvmem_dma_on_sync(struct drvmem_dma_test *t, bool for_cpu,
+			       struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir)
+{
+	struct drvmem_dma_sync_event *e;
+
+	if (current != t->task || dev != t->dev ||
+	    t->nr_events == DRVMEM_DMA_TEST_EVENTS)
+		return;
+	e = &t->events[t->nr_events++];
+	e->for_cpu = for_cpu;
+	e->addr = addr;
+	e->size = size;
+	e->dir = dir;
+	e->cpu_done = !memcmp(t->watch, t->want, t->watch_len);
+}
+
+static void drvmem_dma_on_sync_for_cpu(void *data, struct device *dev,
+				       dma_addr_t addr, size_t size,
+				       enum dma_data_direction dir)
+{
+	drvmem_dma_on_sync(data, true, dev, addr, size, dir);
+}
+
+static void drvmem_dma_on_sync_for_device(void *data, struct device *dev,
+					  dma_addr_t addr, size_t size,
+					  enum dma_data_direction dir)
+{
+	drvmem_dma_on_sync(data, false, dev, addr, size, dir);
+}
+
+/* Parameters */
+
+/**
+ * struct drvmem_dma_driver_case - one of the two forms of the engine
+ * @name: its platform driver
+ * @points: the allocations its probe makes that can fail
+ */
+struct drvmem_dma_driver_case {
+	const char *name;
+	unsigned int points;
+};
+
+static const struct drvmem_dma_driver_case drvmem_dma_driver_cases[] = {
+	/* kzalloc, dma_alloc_coherent (its pages), kzalloc */
+	{ .name = "drvmem-dma", .points = 3 },
+	/*
+	 * devm_kzalloc, dmam_alloc_coherent (its devres node, its pages),
+	 * devm_kzalloc, devm_add_action_or_reset
+	 */
+	{ .name = "drvmem-dma-devm", .points = 5 },
+};
+
+static void drvmem_dma_driver_case_desc(const struct drvmem_dma_driver_case *c,
+					char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(drvmem_dma_driver, drvmem_dma_driver_cases,
+		  drvmem_dma_driver_case_desc);
+
+static const enum dma_data_direction drvmem_dma_dirs[] = {
+	DMA_TO_DEVICE, DMA_FROM_DEVICE, DMA_BIDIRECTIONAL,
+};
+
+static void drvmem_dma_dir_desc(const enum dma_data_direction *dir, char *desc)
+{
+	static const char * const names[] = {
+		[DMA_BIDIRECTIONAL] = "DMA_BIDIRECTIONAL",
+		[DMA_TO_DEVICE] = "DMA_TO_DEVICE",
+		[DMA_FROM_DEVICE] = "DMA_FROM_DEVICE",
+	};
+
+	strscpy(desc, names[*dir], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(drvmem_dma_dir, drvmem_dma_dirs, drvmem_dma_dir_desc);
+
+/* drvmem_dma_mask: the chapter's "Set DMA mask" step, with its fallback */
+
+static void drvmem_dma_restore_mask_ptr(struct drvmem_dma_test *t)
+{
+	t->dev->dma_mask = t->saved_dma_mask;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_restore_mask_ptr_action,
+			    drvmem_dma_restore_mask_ptr,
+			    struct drvmem_dma_test *);
+
+/*
+ * Pattern: set the DMA mask before any DMA.  Test that probe asks for 64
+ * bits first and keeps them when the platform accepts them, for streaming
+ * and coherent DMA alike.  dma-direct accepts every mask of 32 bits or
+ * more (dma_direct_supported()), so this is the real DMA API answering;
+ * the stub only records the calls.
+ */
+static void drvmem_dma_probe_keeps_64bit_mask_when_accepted(struct kunit *test)
+{
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+
+	kunit_activate_static_stub(test, drvmem_dma_try_mask,
+				   drvmem_dma_try_mask_stub);
+	drvmem_dma_bind(test, c->name);
+
+	KUNIT_EXPECT_EQ_MSG(test, t->nr_tried, 1,
+			    "DMA mask, probe: asked for %u masks, want only 64 bits",
+			    t->nr_tried);
+	KUNIT_EXPECT_EQ_MSG(test, t->tried[0], DMA_BIT_MASK(64),
+			    "DMA mask, probe: first mask asked for");
+	KUNIT_EXPECT_EQ_MSG(test, *t->dev->dma_mask, DMA_BIT_MASK(64),
+			    "DMA mask, probe: streaming mask of the bound device");
+	KUNIT_EXPECT_EQ_MSG(test, t->dev->coherent_dma_mask, DMA_BIT_MASK(64),
+			    "DMA mask, probe: coherent mask of the bound device");
+}
+
+/*
+ * Pattern: set the DMA mask, falling back to 32 bits.  Test that when 64
+ * bits are refused, probe asks for 32 bits next, gets them, and allocates
+ * its ring and maps its status block below 4 GiB.
+ *
+ * The refusal is simulated: dma-direct never refuses a mask of 32 bits or
+ * more, not even for a device whose dma_range_map puts RAM above 4 GiB
+ * (dma_direct_supported() returns 1 for those before looking at the map),
+ * and UML has no dma_map_ops whose ->dma_supported could refuse.  So the
+ * stub refuses masks wider than 32 bits, as an IOMMU or bus limited to 32
+ * bits does, and passes the 32-bit mask on to the real
+ * dma_set_mask_and_coherent().
+ */
+static void drvmem_dma_probe_falls_back_to_32bit_mask(struct kunit *test)
+{
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma *dma;
+
+	t->refuse_above_32 = true;
+	kunit_activate_static_stub(test, drvmem_dma_try_mask,
+				   drvmem_dma_try_mask_stub);
+	dma = drvmem_dma_bind(test, c->name);
+
+	KUNIT_ASSERT_EQ_MSG(test, t->nr_tried, 2,
+			    "DMA mask fallback, probe: asked for %u masks, want 64 then 32 bits",
+			    t->nr_tried);
+	KUNIT_EXPECT_EQ_MSG(test, t->tried[0], DMA_BIT_MASK(64),
+			    "DMA mask fallback, probe: first mask asked for");
+	KUNIT_EXPECT_EQ_MSG(test, t->tried[1], DMA_BIT_MASK(32),
+			    "DMA mask fallback, probe: second mask asked for");
+	KUNIT_EXPECT_EQ_MSG(test, *t->dev->dma_mask, DMA_BIT_MASK(32),
+			    "DMA mask fallback, probe: streaming mask");
+	KUNIT_EXPECT_EQ_MSG(test, t->dev->coherent_dma_mask, DMA_BIT_MASK(32),
+			    "DMA mask fallback, probe: coherent mask");
+	KUNIT_EXPECT_LE_MSG(test, dma->ring_dma + dma->ring_size - 1,
+			    DMA_BIT_MASK(32),
+			    "DMA mask fallback, coherent ring at %pad: above the mask",
+			    &dma->ring_dma);
+	KUNIT_EXPECT_LE_MSG(test, dma->status_dma + DRVMEM_DMA_STATUS_SIZE - 1,
+			    DMA_BIT_MASK(32),
+			    "DMA mask fallback, status mapping at %pad: above the mask",
+			    &dma->status_dma);
+}
+
+/*
+ * Pattern: "Set DMA mask" fails.  Test that a device that accepts no mask
+ * (no dma_mask: dma_set_mask() returns -EIO, really) makes probe fail with
+ * that error, say so with dev_err, and allocate nothing.
+ */
+static void drvmem_dma_probe_fails_cleanly_without_usable_mask(struct kunit *test)
+{
+	static const char what[] = "DMA mask refused, probe";
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+	int ret;
+
+	drvmem_dma_device(test, c->name);
+	drvmem_dma_hook(test, "console", drvmem_dma_on_console);
+	t->saved_dma_mask = t->dev->dma_mask;
+	ret = kunit_add_action_or_reset(test,
+					drvmem_dma_restore_mask_ptr_action, t);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* A device that cannot do DMA at all: every mask is refused. */
+	t->dev->dma_mask = NULL;
+
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_platform_bind(test, t->pdev);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EIO, "%s: returned %d, want -EIO",
+			    what, ret);
+	KUNIT_EXPECT_NULL_MSG(test, t->dev->driver, "%s: device bound", what);
+	KUNIT_EXPECT_TRUE_MSG(test, t->saw_mask_error,
+			      "%s: no \"no usable DMA mask\" error printed", what);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_devres_count(t->dev), 0,
+			    "%s: devres entries left", what);
+	drvmem_ledger_check(test, what);
+}
+
+static struct kunit_case drvmem_dma_mask_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_dma_probe_keeps_64bit_mask_when_accepted,
+			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE_PARAM(drvmem_dma_probe_falls_back_to_32bit_mask,
+			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE_PARAM(drvmem_dma_probe_fails_cleanly_without_usable_mask,
+			 drvmem_dma_driver_gen_params),
+	{}
+};
+
+/* drvmem_dma_coherent: the chapter's "Coherent DMA" */
+
+/*
+ * Pattern: coherent DMA (dma_alloc_coherent / dmam_alloc_coherent).  Test
+ * that the ring is one coherent buffer the CPU can use, starts zeroed,
+ * shows the device (at dma_handle) what the CPU wrote, lies within the
+ * coherent mask, and is freed when the device is unbound.
+ */
+static void drvmem_dma_ring_is_coherent_and_freed_on_remove(struct kunit *test)
+{
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma *dma;
+	u8 *ring, *seen;
+	size_t i, dirty = 0;
+
+	drvmem_ledger_begin(test, "drvmem_");
+	dma = drvmem_dma_bind(test, c->name);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    drvmem_ledger_outstanding(test, DRVMEM_DMA_COHERENT), 1,
+			    "coherent DMA, probe: coherent buffers held, want the ring");
+
+	ring = (u8 *)dma->ring;
+	KUNIT_ASSERT_NOT_NULL(test, ring);
+	KUNIT_EXPECT_LE_MSG(test, dma->ring_dma + dma->ring_size - 1,
+			    t->dev->coherent_dma_mask,
+			    "coherent DMA, ring at %pad: outside the coherent mask",
+			    &dma->ring_dma);
+	for (i = 0; i < dma->ring_size; i++)
+		dirty += ring[i] != 0;
+	KUNIT_EXPECT_EQ_MSG(test, dirty, 0,
+			    "coherent DMA, ring after probe: bytes not zeroed");
+
+	/* The CPU writes through cpu_addr, the device reads at dma_handle. */
+	seen = drvmem_dma_bus_to_virt(t->dev, dma->ring_dma);
+	for (i = 0; i < dma->ring_size; i++)
+		ring[i] = i ^ 0x5a;
+	KUNIT_EXPECT_MEMEQ_MSG(test, seen, ring, dma->ring_size,
+			       "coherent DMA, ring: the device does not see what the CPU wrote");
+	memset(ring, 0, dma->ring_size);
+
+	drvmem_platform_unbind(test, t->pdev);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_EQ_MSG(test,
+			    drvmem_ledger_outstanding(test, DRVMEM_DMA_COHERENT), 0,
+			    "coherent DMA, remove: ring not freed");
+	drvmem_ledger_check(test, "coherent DMA, probe then remove");
+}
+
+/*
+ * Pattern: every allocation checked, unwound in reverse order (goto labels
+ * or devres).  Test that probe, the coherent ring included, fails cleanly
+ * at each of its allocation fault points and that remove releases all.
+ */
+static void drvmem_dma_probe_unwinds_at_every_fault_point(struct kunit *test)
+{
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	unsigned int points;
+	bool *debug_off;
+
+	debug_off = drvmem_dma_debug_pause(test);
+	drvmem_capture_begin(test);
+	points = drvmem_sweep_probe(test, c->name, "drvmem_", c->points);
+	drvmem_dma_sweep_findings(test, "the dma_map_single from drvmem_dma_");
+	kunit_release_action(test, drvmem_dma_debug_resume_action, debug_off);
+	/* (By hand, as the kit's own check may be among those set aside.) */
+	KUNIT_EXPECT_GE_MSG(test, points, c->points,
+			    "probe sweep: fault points reached, want every allocation");
+	drvmem_dma_expect_debug_alive(test, "probe sweep");
+}
+
+/*
+ * Pattern: coherent DMA, "if (!cpu_addr) return -ENOMEM" and its unwind.
+ * Test that probe fails cleanly when the ring cannot be allocated: every
+ * allocation made under dma_alloc_attrs() fails, the ring's pages first.
+ * Unlike the sweep, this does not depend on how many fault points come
+ * before the ring, and it runs with DMA-API debugging on.
+ */
+static void drvmem_dma_probe_unwinds_when_ring_allocation_fails(struct kunit *test)
+{
+	static const char what[] = "coherent ring allocation failed, probe";
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+	int ret;
+
+	drvmem_dma_device(test, c->name);
+	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_fault_fail_always(test, dma_alloc_attrs);
+	ret = drvmem_platform_bind(test, t->pdev);
+	drvmem_fault_end(test);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "%s: returned %d, want -ENOMEM",
+			    what, ret);
+	KUNIT_EXPECT_NULL_MSG(test, t->dev->driver, "%s: device bound", what);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_devres_count(t->dev), 0,
+			    "%s: devres entries left", what);
+	drvmem_ledger_check(test, what);
+	drvmem_dma_expect_debug_alive(test, what);
+}
+
+/*
+ * Pattern: check dma_mapping_error() in probe too (devm does not check for
+ * you).  Test that when the status block cannot be mapped, probe fails
+ * with -ENOMEM and releases the ring and the buffers it allocated.
+ *
+ * The status block is the probe's first mapping, and
+ * drvmem_dma_fail_nth(test, dev, 1) narrows the device at once, so the
+ * ring's dma_alloc_coherent() before it would run narrowed too.  So the test
+ * narrows the device itself right after the ring is allocated (a probe on
+ * the dma_alloc tracepoint), and arms the kit with nth = 2 only for its
+ * restore of the device's limit when the fault ends.
+ */
+static void drvmem_dma_probe_unwinds_when_status_mapping_fails(struct kunit *test)
+{
+	static const char what[] = "status block mapping failed, probe";
+	const struct drvmem_dma_driver_case *c = test->param_value;
+	struct drvmem_dma_test *t = test->priv;
+	int ret;
+
+	drvmem_dma_device(test, c->name);
+	drvmem_dma_spend_overflow_warning(test);
+	drvmem_dma_hook(test, "dma_alloc", drvmem_dma_on_alloc);
+
+	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_dma_fail_nth(test, t->dev, 2);
+	t->narrow_after_alloc = true;
+	ret = drvmem_platform_bind(test, t->pdev);
+	t->narrow_after_alloc = false;
+	drvmem_fault_end(test);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "%s: returned %d, want -ENOMEM",
+			    what, ret);
+	KUNIT_EXPECT_NULL_MSG(test, t->dev->driver, "%s: device bound", what);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_devres_count(t->dev), 0,
+			    "%s: devres entries left", what);
+	drvmem_ledger_check(test, what);
+}
+
+static struct kunit_case drvmem_dma_coherent_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_dma_ring_is_coherent_and_freed_on_remove,
+			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE_PARAM(drvmem_dma_probe_unwinds_at_every_fault_point,
+			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE_PARAM(drvmem_dma_probe_unwinds_when_ring_allocation_fails,
+			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE_PARAM(drvmem_dma_probe_unwinds_when_status_mapping_fails,
+			 drvmem_dma_driver_gen_params),
+	{}
+};
+
+/* drvmem_dma_streaming: the chapter's "Streaming DMA" and "DMA Direction" */
+
+/*
+ * Pattern: streaming DMA, dma_map_single() / dma_unmap_single() in each
+ * direction.  Test that a request's buffers are mapped in the given
+ * direction, each descriptor holds its buffer's address, length and
+ * direction, the device reads what the CPU wrote (to the device) and the
+ * CPU reads what the device wrote (from the device) once the request is
+ * completed, and that every mapping has its unmap with the same size and
+ * direction, in reverse order (ledger).
+ */
+static void drvmem_dma_request_maps_and_unmaps_in_each_direction(struct kunit *test)
+{
+	const enum dma_data_direction *dir = test->param_value;
+	struct drvmem_dma_layout layout[3] = {
+		{ 64, *dir }, { 256, *dir }, { 1024, *dir },
+	};
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r;
+	struct drvmem_dma_desc *desc;
+	struct drvmem_dma_buf *buf;
+	bool to_dev = *dir != DMA_FROM_DEVICE, from_dev = *dir != DMA_TO_DEVICE;
+	unsigned int i;
+	u8 *dev_view;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, layout,
+			       ARRAY_SIZE(layout));
+	for (i = 0; i < r->req.nr_bufs; i++)
+		memset(r->req.bufs[i].cpu_addr, 0xc0 + i, r->req.bufs[i].len);
+
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_dma_submit_req(r);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "streaming DMA, submit: failed");
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    r->req.nr_bufs,
+			    "streaming DMA, submit: mappings held, want one per buffer");
+
+	for (i = 0; i < r->req.nr_bufs; i++) {
+		buf = &r->req.bufs[i];
+		desc = &t->dma->ring[drvmem_dma_slot(r->req.first, i)];
+		KUNIT_EXPECT_EQ_MSG(test, le64_to_cpu(desc->addr), buf->dma_addr,
+				    "streaming DMA, descriptor %u: address", i);
+		KUNIT_EXPECT_EQ_MSG(test, le32_to_cpu(desc->len), buf->len,
+				    "streaming DMA, descriptor %u: length", i);
+		KUNIT_EXPECT_EQ_MSG(test, le32_to_cpu(desc->ctrl),
+				    drvmem_dma_ctrl_for(*dir),
+				    "streaming DMA, descriptor %u: direction bits", i);
+		KUNIT_EXPECT_LE_MSG(test, buf->dma_addr + buf->len - 1,
+				    *t->dev->dma_mask,
+				    "streaming DMA, buffer %u at %pad: outside the mask",
+				    i, &buf->dma_addr);
+		dev_view = drvmem_dma_bus_to_virt(t->dev, buf->dma_addr);
+		if (to_dev)
+			KUNIT_EXPECT_MEMEQ_MSG(test, dev_view, buf->cpu_addr,
+					       buf->len,
+					       "streaming DMA, buffer %u: the device does not read what the CPU wrote",
+					       i);
+		/* The device writes the buffer. */
+		if (from_dev)
+			memset(dev_view, 0xd0 + i, buf->len);
+	}
+
+	drvmem_dma_finish(r);
+	drvmem_ledger_end(test);
+
+	for (i = 0; i < r->req.nr_bufs; i++) {
+		buf = &r->req.bufs[i];
+		if (from_dev)
+			KUNIT_EXPECT_EQ_MSG(test, ((u8 *)buf->cpu_addr)[buf->len - 1],
+					    0xd0 + i,
+					    "streaming DMA, buffer %u after completion: the CPU does not see what the device wrote",
+					    i);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    0, "streaming DMA, complete: buffers left mapped");
+	drvmem_dma_ring_is_clean(test, "streaming DMA, after completion");
+	drvmem_ledger_check(test, "streaming DMA, submit then complete");
+}
+
+/*
+ * Pattern: DMA direction per buffer.  Test that one request may carry
+ * buffers of each direction: each is mapped and unmapped with its own
+ * direction (ledger) and its descriptor says which way it goes.
+ */
+static void drvmem_dma_request_maps_each_buffer_in_its_direction(struct kunit *test)
+{
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r;
+	struct drvmem_dma_desc *desc;
+	unsigned int i;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
+			       drvmem_dma_mixed, ARRAY_SIZE(drvmem_dma_mixed));
+
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_dma_submit_req(r);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA direction, submit: failed");
+	for (i = 0; i < r->req.nr_bufs; i++) {
+		desc = &t->dma->ring[drvmem_dma_slot(r->req.first, i)];
+		KUNIT_EXPECT_EQ_MSG(test, le32_to_cpu(desc->ctrl),
+				    drvmem_dma_ctrl_for(drvmem_dma_mixed[i].dir),
+				    "DMA direction, descriptor %u: direction bits", i);
+	}
+	drvmem_dma_finish(r);
+	drvmem_ledger_end(test);
+	drvmem_ledger_check(test, "DMA direction, mixed request");
+}
+
+/*
+ * Pattern: dma_sync_single_for_cpu() before the CPU touches a mapped buffer,
+ * dma_sync_single_for_device() before the device uses it again.  Test that
+ * reading a buffer the device writes is bracketed by the two syncs, with the
+ * buffer's address, size and direction, and the copy between them.
+ */
+static void drvmem_dma_read_rx_syncs_around_cpu_access(struct kunit *test)
+{
+	static const struct drvmem_dma_layout layout[] = {
+		{ 512, DMA_FROM_DEVICE },
+	};
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r;
+	struct drvmem_dma_buf *buf;
+	u8 *dst, *want;
+	unsigned int i;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, layout, 1);
+	buf = &r->req.bufs[0];
+	dst = kunit_kzalloc(test, buf->len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	want = kunit_kzalloc(test, buf->len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	memset(want, 0xa5, buf->len);
+	t->watch = dst;
+	t->want = want;
+	t->watch_len = buf->len;
+	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
+			drvmem_dma_on_sync_for_cpu);
+	drvmem_dma_hook(test, "dma_sync_single_for_device",
+			drvmem_dma_on_sync_for_device);
+
+	ret = drvmem_dma_submit_req(r);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA sync, submit: failed");
+	/* The device fills the buffer, the CPU reads it while it stays mapped. */
+	memcpy(drvmem_dma_bus_to_virt(t->dev, buf->dma_addr), want, buf->len);
+	ret = drvmem_dma_read_rx(t->dma, &r->req, 0, dst, buf->len);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "DMA sync, read: failed");
+	KUNIT_EXPECT_MEMEQ_MSG(test, dst, want, buf->len,
+			       "DMA sync, read: the CPU did not get what the device wrote");
+
+	KUNIT_ASSERT_EQ_MSG(test, t->nr_events, 2,
+			    "DMA sync, read: %u sync calls, want for_cpu then for_device",
+			    t->nr_events);
+	KUNIT_EXPECT_TRUE_MSG(test, t->events[0].for_cpu,
+			      "DMA sync, read: first sync is not for the CPU");
+	KUNIT_EXPECT_FALSE_MSG(test, t->events[0].cpu_done,
+			       "DMA sync, read: the CPU read before dma_sync_single_for_cpu()");
+	KUNIT_EXPECT_FALSE_MSG(test, t->events[1].for_cpu,
+			       "DMA sync, read: second sync is not for the device");
+	KUNIT_EXPECT_TRUE_MSG(test, t->events[1].cpu_done,
+			      "DMA sync, read: handed back to the device before the CPU read");
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].addr, buf->dma_addr,
+				    "DMA sync %u, read: address", i);
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].size, buf->len,
+				    "DMA sync %u, read: size", i);
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].dir, DMA_FROM_DEVICE,
+				    "DMA sync %u, read: direction", i);
+	}
+	drvmem_dma_finish(r);
+}
+
+/*
+ * Pattern: the same syncs when the CPU refills a mapped buffer the device
+ * reads.  Test that the CPU writes between dma_sync_single_for_cpu() and
+ * dma_sync_single_for_device(), and that the device then reads the new data.
+ */
+static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
+{
+	static const struct drvmem_dma_layout layout[] = {
+		{ 256, DMA_TO_DEVICE },
+	};
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r;
+	struct drvmem_dma_buf *buf;
+	unsigned int i;
+	u8 *src;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, layout, 1);
+	buf = &r->req.bufs[0];
+	src = kunit_kzalloc(test, buf->len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	memset(src, 0x3c, buf->len);
+	t->watch = buf->cpu_addr;
+	t->want = src;
+	t->watch_len = buf->len;
+	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
+			drvmem_dma_on_sync_for_cpu);
+	drvmem_dma_hook(test, "dma_sync_single_for_device",
+			drvmem_dma_on_sync_for_device);
+
+	ret = drvmem_dma_submit_req(r);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA sync, submit: failed");
+	ret = drvmem_dma_write_tx(t->dma, &r->req, 0, src, buf->len);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "DMA sync, write: failed");
+	KUNIT_EXPECT_MEMEQ_MSG(test,
+			       drvmem_dma_bus_to_virt(t->dev, buf->dma_addr),
+			       src, buf->len,
+			       "DMA sync, write: the device does not read the new data");
+
+	KUNIT_ASSERT_EQ_MSG(test, t->nr_events, 2,
+			    "DMA sync, write: %u sync calls, want for_cpu then for_device",
+			    t->nr_events);
+	KUNIT_EXPECT_TRUE_MSG(test, t->events[0].for_cpu,
+			      "DMA sync, write: first sync is not for the CPU");
+	KUNIT_EXPECT_FALSE_MSG(test, t->events[0].cpu_done,
+			       "DMA sync, write: the CPU wrote before dma_sync_single_for_cpu()");
+	KUNIT_EXPECT_FALSE_MSG(test, t->events[1].for_cpu,
+			       "DMA sync, write: second sync is not for the device");
+	KUNIT_EXPECT_TRUE_MSG(test, t->events[1].cpu_done,
+			      "DMA sync, write: handed to the device before the CPU wrote");
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].addr, buf->dma_addr,
+				    "DMA sync %u, write: address", i);
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].size, buf->len,
+				    "DMA sync %u, write: size", i);
+		KUNIT_EXPECT_EQ_MSG(test, t->events[i].dir, DMA_TO_DEVICE,
+				    "DMA sync %u, write: direction", i);
+	}
+	drvmem_dma_finish(r);
+}
+
+/*
+ * Pattern: a multi-buffer request as a scatterlist (dma_map_sg).  Test that
+ * the request gets one descriptor per DMA segment covering all its bytes,
+ * and that completion unmaps the list with the entry count and direction it
+ * was mapped with (ledger) and leaves the ring idle.
+ */
+static void drvmem_dma_sg_request_maps_and_unmaps_whole_list(struct kunit *test)
+{
+	static const size_t lens[] = { 128, 2048, 512 };
+	struct drvmem_dma_sg_request *req;
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_desc *desc;
+	size_t total = 0, mapped = 0;
+	unsigned int i;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	req->nr_bufs = ARRAY_SIZE(lens);
+	req->dir = DMA_FROM_DEVICE;
+	for (i = 0; i < req->nr_bufs; i++) {
+		req->len[i] = lens[i];
+		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
+		total += lens[i];
+	}
+
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_dma_submit_sg(t->dma, req);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA scatterlist, submit: failed");
+	KUNIT_EXPECT_GE_MSG(test, req->nents, 1,
+			    "DMA scatterlist, submit: DMA segments mapped");
+	KUNIT_EXPECT_LE_MSG(test, req->nents, req->nr_bufs,
+			    "DMA scatterlist, submit: more DMA segments than buffers");
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_SG), 1,
+			    "DMA scatterlist, submit: sg mappings held");
+	for (i = 0; i < req->nents; i++) {
+		desc = &t->dma->ring[drvmem_dma_slot(req->first, i)];
+		KUNIT_EXPECT_NE_MSG(test, le64_to_cpu(desc->addr),
+				    DMA_MAPPING_ERROR,
+				    "DMA scatterlist, descriptor %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, le32_to_cpu(desc->ctrl),
+				    drvmem_dma_ctrl_for(DMA_FROM_DEVICE),
+				    "DMA scatterlist, descriptor %u: direction bits", i);
+		mapped += le32_to_cpu(desc->len);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, mapped, total,
+			    "DMA scatterlist: bytes described by the descriptors");
+
+	drvmem_dma_complete_sg(t->dma, req);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_SG), 0,
+			    "DMA scatterlist, complete: list left mapped");
+	drvmem_dma_ring_is_clean(test, "DMA scatterlist, after completion");
+	drvmem_ledger_check(test, "DMA scatterlist, submit then complete");
+}
+
+static struct kunit_case drvmem_dma_streaming_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_dma_request_maps_and_unmaps_in_each_direction,
+			 drvmem_dma_dir_gen_params),
+	KUNIT_CASE(drvmem_dma_request_maps_each_buffer_in_its_direction),
+	KUNIT_CASE(drvmem_dma_read_rx_syncs_around_cpu_access),
+	KUNIT_CASE(drvmem_dma_write_tx_syncs_around_cpu_access),
+	KUNIT_CASE(drvmem_dma_sg_request_maps_and_unmaps_whole_list),
+	{}
+};
+
+/* drvmem_dma_unwind: every mapping error path of a request */
+
+/*
+ * Pattern: check every mapping with dma_mapping_error(); on failure unmap
+ * what the request already mapped, in reverse order, and fail with
+ * -ENOMEM.  Test it for the failure of each mapping of a four-buffer
+ * request in turn, then that the request goes through when none fails.
+ */
+static void drvmem_dma_request_unwinds_when_any_mapping_fails(struct kunit *test)
+{
+	struct drvmem_dma_test_req *r;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_spend_overflow_warning(test);
+	drvmem_dma_fail_each_mapping(test, &drvmem_dma_reference_ops, &r);
+}
+
+/* Two full requests fill the ring. */
+static_assert(2 * DRVMEM_DMA_MAX_BUFS == DRVMEM_DMA_RING_LEN);
+
+/*
+ * Pattern: the same unwind when the ring is full after every buffer was
+ * mapped.  Test that a request refused with -EBUSY unmaps all its buffers.
+ */
+static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
+{
+	static const char what[] = "streaming DMA, ring full, submit";
+	struct drvmem_dma_layout fill[DRVMEM_DMA_MAX_BUFS];
+	struct drvmem_dma_test_req *r[3];
+	unsigned int i;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	for (i = 0; i < ARRAY_SIZE(fill); i++)
+		fill[i] = (struct drvmem_dma_layout){ 64, DMA_TO_DEVICE };
+	for (i = 0; i < 2; i++) {
+		r[i] = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, fill,
+					  DRVMEM_DMA_MAX_BUFS);
+		ret = drvmem_dma_submit_req(r[i]);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
+				    "streaming DMA, filling the ring: request %u", i);
+	}
+	r[2] = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
+				  drvmem_dma_mixed, ARRAY_SIZE(drvmem_dma_mixed));
+
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_dma_submit_req(r[2]);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY, "%s: returned %d, want -EBUSY",
+			    what, ret);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    0, "%s: buffers left mapped", what);
+	drvmem_ledger_check(test, what);
+	drvmem_dma_finish(r[0]);
+	drvmem_dma_finish(r[1]);
+}
+
+/*
+ * Pattern: dma_map_sg() maps all or nothing; the driver then frees its
+ * scatterlist and fails.  Test that a request whose scatterlist cannot be
+ * mapped fails with -ENOMEM and writes no descriptor.  (The kit fails
+ * mappings from the n-th on, by narrowing the device; within one
+ * dma_map_sg() call that means from its first entry.)
+ */
+static void drvmem_dma_sg_request_fails_cleanly_when_mapping_fails(struct kunit *test)
+{
+	static const char what[] = "DMA scatterlist mapping failed, submit";
+	static const size_t lens[] = { 128, 2048, 512 };
+	struct drvmem_dma_sg_request *req;
+	struct drvmem_dma_test *t = test->priv;
+	unsigned int i;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_spend_overflow_warning(test);
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	req->nr_bufs = ARRAY_SIZE(lens);
+	req->dir = DMA_TO_DEVICE;
+	for (i = 0; i < req->nr_bufs; i++) {
+		req->len[i] = lens[i];
+		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
+	}
+
+	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_dma_fail_nth(test, t->dev, 1);
+	ret = drvmem_dma_submit_sg(t->dma, req);
+	drvmem_fault_end(test);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "%s: returned %d, want -ENOMEM",
+			    what, ret);
+	if (!ret)
+		drvmem_dma_complete_sg(t->dma, req);
+	drvmem_dma_ring_is_clean(test, what);
+	drvmem_ledger_check(test, what);
+}
+
+static int drvmem_dma_sg_step_run(struct kunit *test, void *ctx)
+{
+	struct drvmem_dma_test *t = test->priv;
+
+	return drvmem_dma_submit_sg(t->dma, ctx);
+}
+
+static void drvmem_dma_sg_step_undo(struct kunit *test, void *ctx)
+{
+	struct drvmem_dma_test *t = test->priv;
+
+	drvmem_dma_complete_sg(t->dma, ctx);
+}
+
+/*
+ * Pattern: every allocation checked.  Test that submitting a scatterlist
+ * request fails cleanly when its scatterlist cannot be allocated.
+ */
+static void drvmem_dma_sg_submit_unwinds_at_every_fault_point(struct kunit *test)
+{
+	static const size_t lens[] = { 128, 2048, 512 };
+	struct drvmem_dma_sg_request *req;
+	const struct drvmem_step step = {
+		.name = "scatterlist submit",
+		.run = drvmem_dma_sg_step_run,
+		.undo = drvmem_dma_sg_step_undo,
+		.subject = drvmem_dma_submit_sg,
+		.owner = "drvmem_",
+		/* sg_alloc_table() */
+		.min_points = 1,
+	};
+	unsigned int i, points;
+	bool *debug_off;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	req->nr_bufs = ARRAY_SIZE(lens);
+	req->dir = DMA_BIDIRECTIONAL;
+	for (i = 0; i < req->nr_bufs; i++) {
+		req->len[i] = lens[i];
+		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
+	}
+	debug_off = drvmem_dma_debug_pause(test);
+	drvmem_capture_begin(test);
+	points = drvmem_sweep(test, &step, req);
+	drvmem_dma_sweep_findings(test, "the dma_map_sg from drvmem_dma_submit_sg");
+	kunit_release_action(test, drvmem_dma_debug_resume_action, debug_off);
+	drvmem_dma_ring_is_clean(test, "scatterlist submit sweep, after it");
+	KUNIT_EXPECT_GE_MSG(test, points, step.min_points,
+			    "scatterlist submit sweep: fault points reached");
+	drvmem_dma_expect_debug_alive(test, "scatterlist submit sweep");
+}
+
+static struct kunit_case drvmem_dma_unwind_test_cases[] = {
+	KUNIT_CASE(drvmem_dma_request_unwinds_when_any_mapping_fails),
+	KUNIT_CASE(drvmem_dma_request_unmaps_all_when_ring_is_full),
+	KUNIT_CASE(drvmem_dma_sg_request_fails_cleanly_when_mapping_fails),
+	KUNIT_CASE(drvmem_dma_sg_submit_unwinds_at_every_fault_point),
+	{}
+};
+
+/* drvmem_dma_broken: the checks above catch each broken request path */
+
+/*
+ * Pattern: dma_mapping_error() after every mapping.  Test that a driver
+ * that skips it is caught: the failed mapping's DMA_MAPPING_ERROR lands in
+ * a descriptor and the request "succeeds".
+ */
+static void drvmem_dma_unchecked_mapping_is_caught(struct kunit *test)
+{
+	static const struct drvmem_dma_req_ops ops = {
+		.submit = drvmem_dma_broken_submit_unchecked,
+		.complete = drvmem_dma_complete,
+	};
+	struct drvmem_dma_test_req *r;
+	const char *finding;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_spend_overflow_warning(test);
+	drvmem_capture_begin(test);
+	KUNIT_EXPECT_FALSE_MSG(test, drvmem_dma_fail_each_mapping(test, &ops, &r),
+			       "streaming DMA error path: broken variant passed the checks");
+	finding = drvmem_capture_end(test);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unchecked dma_map_single(): not flagged");
+	drvmem_dma_note(test, "flagged", finding);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "DMA_MAPPING_ERROR"),
+				  "finding does not name DMA_MAPPING_ERROR: %s",
+				  finding);
+}
+
+/*
+ * Pattern: on a mapping failure, unmap every buffer mapped before it.  Test
+ * that an error path that stops one buffer short is caught, naming the
+ * mapping left behind.
+ */
+static void drvmem_dma_mapping_leaked_on_error_path_is_caught(struct kunit *test)
+{
+	static const struct drvmem_dma_req_ops ops = {
+		.submit = drvmem_dma_broken_submit_leaky,
+		.complete = drvmem_dma_complete,
+	};
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_test_req *r = NULL;
+	struct drvmem_dma_buf *leaked;
+	const char *finding;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_spend_overflow_warning(test);
+	drvmem_capture_begin(test);
+	KUNIT_EXPECT_FALSE_MSG(test, drvmem_dma_fail_each_mapping(test, &ops, &r),
+			       "streaming DMA error path: broken variant passed the checks");
+	finding = drvmem_capture_end(test);
+
+	/* The first buffer is still mapped: unmap it for the variant. */
+	leaked = &r->req.bufs[0];
+	if (drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP) == 1)
+		dma_unmap_single(t->dev, leaked->dma_addr, leaked->len,
+				 leaked->dir);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "mapping leaked on the error path: not flagged");
+	drvmem_dma_note(test, "flagged", finding);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "left mapped"),
+				  "finding does not name the leaked mapping: %s",
+				  finding);
+}
+
+/*
+ * Pattern: unmap with the size the buffer was mapped with.  Test that an
+ * unmap with another size is caught twice: DMA-API debugging reports it
+ * (tripwire), and the ledger names it.
+ */
+static void drvmem_dma_unmap_with_wrong_size_is_caught(struct kunit *test)
+{
+	static const struct drvmem_dma_req_ops ops = {
+		.submit = drvmem_dma_submit,
+		.complete = drvmem_dma_broken_complete_wrong_size,
+	};
+	const char *finding;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+
+	drvmem_capture_begin(test);
+	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+			      ARRAY_SIZE(drvmem_dma_mixed), false);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unmap with the wrong size: DMA-API report not flagged");
+	drvmem_dma_note(test, "flagged by the tripwire", finding);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(finding, "tripwire") &&
+			      (strstr(finding, "DMA-API") ||
+			       strstr(finding, "kernel/dma/debug.c")),
+			      "finding is not a DMA-API debugging report");
+
+	drvmem_capture_begin(test);
+	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+			      ARRAY_SIZE(drvmem_dma_mixed), true);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unmap with the wrong size: not flagged by the ledger");
+	drvmem_dma_note(test, "flagged by the ledger", finding);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "size"),
+				  "finding does not name the size: %s", finding);
+}
+
+/*
+ * Pattern: unmap with the direction the buffer was mapped with.  Test that
+ * an unmap with another direction is caught by DMA-API debugging (tripwire)
+ * and by the ledger.
+ */
+static void drvmem_dma_unmap_with_wrong_direction_is_caught(struct kunit *test)
+{
+	static const struct drvmem_dma_req_ops ops = {
+		.submit = drvmem_dma_submit,
+		.complete = drvmem_dma_broken_complete_wrong_dir,
+	};
+	const char *finding;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+
+	drvmem_capture_begin(test);
+	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+			      ARRAY_SIZE(drvmem_dma_mixed), false);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unmap with the wrong direction: DMA-API report not flagged");
+	drvmem_dma_note(test, "flagged by the tripwire", finding);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(finding, "tripwire") &&
+			      (strstr(finding, "DMA-API") ||
+			       strstr(finding, "kernel/dma/debug.c")),
+			      "finding is not a DMA-API debugging report");
+
+	drvmem_capture_begin(test);
+	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+			      ARRAY_SIZE(drvmem_dma_mixed), true);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unmap with the wrong direction: not flagged by the ledger");
+	drvmem_dma_note(test, "flagged by the ledger", finding);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "direction"),
+				  "finding does not name the direction: %s",
+				  finding);
+}
+
+/*
+ * Pattern: release in reverse order of acquisition.  Test that unmapping a
+ * request's buffers in mapping order is caught by the ledger.
+ */
+static void drvmem_dma_unmap_in_mapping_order_is_caught(struct kunit *test)
+{
+	static const struct drvmem_dma_req_ops ops = {
+		.submit = drvmem_dma_submit,
+		.complete = drvmem_dma_broken_complete_forward,
+	};
+	const char *finding;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_capture_begin(test);
+	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+			      ARRAY_SIZE(drvmem_dma_mixed), true);
+	finding = drvmem_capture_end(test);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "unmap in mapping order: not flagged");
+	drvmem_dma_note(test, "flagged", finding);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "out of order"),
+				  "finding does not name the order: %s", finding);
+}
+
+static struct kunit_case drvmem_dma_broken_test_cases[] = {
+	KUNIT_CASE(drvmem_dma_unchecked_mapping_is_caught),
+	KUNIT_CASE(drvmem_dma_mapping_leaked_on_error_path_is_caught),
+	KUNIT_CASE(drvmem_dma_unmap_with_wrong_size_is_caught),
+	KUNIT_CASE(drvmem_dma_unmap_with_wrong_direction_is_caught),
+	KUNIT_CASE(drvmem_dma_unmap_in_mapping_order_is_caught),
+	{}
+};
+
+static int drvmem_dma_test_init(struct kunit *test)
+{
+	struct drvmem_dma_test *t;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->task = current;
+	test->priv = t;
+	return drvmem_kit_init(test);
+}
+
+static struct kunit_suite drvmem_dma_mask_test_suite = {
+	.name = "drvmem_dma_mask",
+	.init = drvmem_dma_test_init,
+	.test_cases = drvmem_dma_mask_test_cases,
+};
+
+static struct kunit_suite drvmem_dma_coherent_test_suite = {
+	.name = "drvmem_dma_coherent",
+	.init = drvmem_dma_test_init,
+	.test_cases = drvmem_dma_coherent_test_cases,
+};
+
+static struct kunit_suite drvmem_dma_streaming_test_suite = {
+	.name = "drvmem_dma_streaming",
+	.init = drvmem_dma_test_init,
+	.test_cases = drvmem_dma_streaming_test_cases,
+};
+
+static struct kunit_suite drvmem_dma_unwind_test_suite = {
+	.name = "drvmem_dma_unwind",
+	.init = drvmem_dma_test_init,
+	.test_cases = drvmem_dma_unwind_test_cases,
+};
+
+static struct kunit_suite drvmem_dma_broken_test_suite = {
+	.name = "drvmem_dma_broken",
+	.init = drvmem_dma_test_init,
+	.test_cases = drvmem_dma_broken_test_cases,
+};
+
+kunit_test_suites(&drvmem_dma_mask_test_suite, &drvmem_dma_coherent_test_suite,
+		  &drvmem_dma_streaming_test_suite, &drvmem_dma_unwind_test_suite,
+		  &drvmem_dma_broken_test_suite);
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_DESCRIPTION("KUnit tests for drvmem's coherent and streaming DMA driver");
+MODULE_LICENSE("GPL");

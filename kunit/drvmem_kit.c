@@ -1,0 +1,1618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvmem test kit: fault sweep, allocation ledger and warning tripwire.
+ *
+ * The three mechanisms share one per-test context, a named KUnit resource
+ * made by drvmem_kit_init():
+ *
+ * - the fault sweep runs a step (a probe, an open) with the n-th fault
+ *   point failed, n = 1, 2, ... until the step runs with none failed.  It
+ *   uses the task's fail_nth and the fault-injection stack filter, so only
+ *   allocations made with the step's entry point on the stack are failed;
+ *   stack depot allocations (KASAN, page_owner) are never failed.
+ * - the allocation ledger records, from tracepoints, what functions whose
+ *   names start with the owner prefix allocate and free directly, by kind
+ *   and call site, and checks leaks, double and foreign frees, DMA unmap
+ *   size and direction, and the order of frees.
+ * - the tripwire watches the console for WARNING:/BUG:/DMA-API reports
+ *   printed by the test's task, and DMA-API debug's error counter.
+ *
+ * Findings fail the test with a message naming the step and the resource,
+ * or, between drvmem_capture_begin() and drvmem_capture_end(), are kept so
+ * that the kit's self-test can expect them.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/platform_device.h>
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/kallsyms.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <trace/events/dma.h>
+#include <trace/events/kmem.h>
+#include <trace/events/percpu.h>
+#include <trace/events/printk.h>
+#include <trace/events/vmalloc.h>
+
+#include "drvmem_kit.h"
+
+#define DRVMEM_MSG_LEN		256
+#define DRVMEM_LEDGER_MAX	512
+#define DRVMEM_STACK_DEPTH	48
+#define DRVMEM_SWEEP_MAX	1000
+#define DRVMEM_SWEEP_CLEAN	3
+#define DRVMEM_OWNER_LEN	32
+#define DRVMEM_API_LEN		40
+
+/* One allocation or mapping seen by the ledger. */
+struct drvmem_entry {
+	unsigned long key;
+	size_t size;
+	unsigned long site;
+	unsigned long free_site;
+	const char *api;
+	unsigned int seq;
+	int freed_before;
+	u8 kind;
+	u8 dir;
+	bool live;
+};
+
+/* The values of the fault-injection knobs the kit changes, to restore. */
+struct drvmem_fault_knobs {
+	bool ignore_gfp_wait;
+	bool task_filter;
+	unsigned long probability, interval, verbose;
+	unsigned long require_start, require_end, reject_start, reject_end;
+	int times;
+	u32 ratelimit;
+};
+
+struct drvmem_fault_attr {
+	const char *dir;
+	bool *ignore_gfp_wait;
+	bool *task_filter;
+	unsigned long *probability, *interval, *verbose;
+	unsigned long *require_start, *require_end, *reject_start, *reject_end;
+	atomic_t *times;
+	u32 *ratelimit;
+	struct drvmem_fault_knobs saved;
+};
+
+struct drvmem_kit {
+	struct kunit *test;
+	struct task_struct *task;
+	struct kunit_resource res;
+	raw_spinlock_t lock;
+
+	/* allocation ledger */
+	bool armed;
+	char owner[DRVMEM_OWNER_LEN];
+	size_t owner_len;
+	unsigned int nr, seq, nr_problems;
+	bool overflow;
+	char problem[DRVMEM_MSG_LEN];
+	char failed_api[DRVMEM_API_LEN];
+	unsigned long failed_site;
+	struct drvmem_entry entries[DRVMEM_LEDGER_MAX];
+
+	/* fault injection */
+	bool fault_armed;
+	struct drvmem_fault_attr attr[2];
+	u32 *min_order, saved_min_order;
+
+	/* DMA mapping faults */
+	struct device *dma_dev;
+	unsigned int dma_nth, dma_seen;
+	u64 dma_saved_limit;
+
+	/* tripwire */
+	bool reporting;
+	unsigned int trips;
+	char trip[DRVMEM_MSG_LEN];
+	const char *allow;
+	u32 *dma_errors, dma_errors_seen, *dma_show, saved_dma_show;
+
+	/* findings kept for the self-test */
+	bool capturing;
+	unsigned int captured;
+	char capture[DRVMEM_MSG_LEN];
+};
+
+static const char * const drvmem_kind_name[DRVMEM_NR_KINDS] = {
+	[DRVMEM_SLAB] = "slab object",
+	[DRVMEM_PAGES] = "pages",
+	[DRVMEM_VMALLOC] = "vmalloc area",
+	[DRVMEM_PERCPU] = "per-CPU area",
+	[DRVMEM_DMA_COHERENT] = "coherent DMA buffer",
+	[DRVMEM_DMA_MAP] = "DMA mapping",
+	[DRVMEM_DMA_SG] = "DMA sg mapping",
+};
+
+/*
+ * The allocation APIs the ledger knows, by symbol prefix, with the kinds of
+ * events that stand for what the caller gets back.  An event of another
+ * kind under the same call (the pages behind a vmalloc area, the vm_struct
+ * of a vmalloc) is the API's own business and is not recorded.
+ */
+struct drvmem_api {
+	const char *prefix;
+	const char *name;
+	unsigned int kinds;
+};
+
+#define K(kind) BIT(DRVMEM_##kind)
+static const struct drvmem_api drvmem_alloc_apis[] = {
+	{ "__kmalloc", "kmalloc", K(SLAB) },
+	{ "kmalloc", "kmalloc", K(SLAB) },
+	{ "kmem_cache_alloc", "kmem_cache_alloc", K(SLAB) },
+	{ "krealloc", "krealloc", K(SLAB) },
+	{ "kmemdup", "kmemdup", K(SLAB) },
+	{ "kstrdup", "kstrdup", K(SLAB) },
+	{ "kstrndup", "kstrndup", K(SLAB) },
+	{ "kasprintf", "kasprintf", K(SLAB) },
+	{ "devm_kmalloc", "devm_kmalloc", K(SLAB) },
+	{ "devm_krealloc", "devm_krealloc", K(SLAB) },
+	{ "devm_kmemdup", "devm_kmemdup", K(SLAB) },
+	{ "devm_kstrdup", "devm_kstrdup", K(SLAB) },
+	{ "devm_kasprintf", "devm_kasprintf", K(SLAB) },
+	{ "__kvmalloc", "kvmalloc", K(SLAB) | K(VMALLOC) },
+	{ "kvmalloc", "kvmalloc", K(SLAB) | K(VMALLOC) },
+	{ "kvrealloc", "kvrealloc", K(SLAB) | K(VMALLOC) },
+	{ "vmalloc", "vmalloc", K(VMALLOC) },
+	{ "vzalloc", "vzalloc", K(VMALLOC) },
+	{ "__vmalloc", "vmalloc", K(VMALLOC) },
+	{ "__alloc_pages", "alloc_pages", K(PAGES) },
+	{ "alloc_pages", "alloc_pages", K(PAGES) },
+	{ "__get_free_pages", "__get_free_pages", K(PAGES) },
+	{ "get_zeroed_page", "get_zeroed_page", K(PAGES) },
+	{ "devm_get_free_pages", "devm_get_free_pages", K(PAGES) },
+	{ "__alloc_percpu", "alloc_percpu", K(PERCPU) },
+	{ "pcpu_alloc", "alloc_percpu", K(PERCPU) },
+	{ "__devm_alloc_percpu", "devm_alloc_percpu", K(PERCPU) },
+	{ "mempool_create", "mempool_create", K(SLAB) | K(PAGES) },
+	{ "mempool_init", "mempool_init", K(SLAB) | K(PAGES) },
+	{ "mempool_resize", "mempool_resize", K(SLAB) | K(PAGES) },
+	{ "dma_alloc_attrs", "dma_alloc_coherent", K(DMA_COHERENT) },
+	{ "dmam_alloc_attrs", "dmam_alloc_coherent", K(DMA_COHERENT) },
+	{ "dma_map_page_attrs", "dma_map_single", K(DMA_MAP) },
+	{ "dma_map_resource", "dma_map_resource", K(DMA_MAP) },
+	{ "dma_map_sg", "dma_map_sg", K(DMA_SG) },
+	{ "dma_map_sgtable", "dma_map_sgtable", K(DMA_SG) },
+};
+#undef K
+
+/* The release APIs, with the kinds they release. */
+#define K(kind) BIT(DRVMEM_##kind)
+static const struct drvmem_api kit_free_apis[] = {
+	{ "kfree", "kfree", K(SLAB) },
+	{ "kvfree", "kvfree", K(SLAB) | K(VMALLOC) },
+	{ "kmem_cache_free", "kmem_cache_free", K(SLAB) },
+	{ "devm_kfree", "devm_kfree", K(SLAB) },
+	{ "vfree", "vfree", K(VMALLOC) },
+	{ "free_pages", "free_pages", K(PAGES) },
+	{ "__free_pages", "__free_pages", K(PAGES) },
+	{ "devm_free_pages", "devm_free_pages", K(PAGES) },
+	{ "free_percpu", "free_percpu", K(PERCPU) },
+	{ "dma_free_attrs", "dma_free_coherent", K(DMA_COHERENT) },
+	{ "dma_unmap_page_attrs", "dma_unmap_single", K(DMA_MAP) },
+	{ "dma_unmap_resource", "dma_unmap_resource", K(DMA_MAP) },
+	{ "dma_unmap_sg", "dma_unmap_sg", K(DMA_SG) },
+};
+#undef K
+
+/*
+ * Allocations an allocator makes for itself on the way (a new slab, a stack
+ * depot pool) are not the caller's, whatever their kind.
+ */
+static const char * const kit_internal[] = {
+	"allocate_slab", "new_slab", "___slab_alloc", "stack_depot_save",
+};
+
+/*
+ * Everything on the tracepoint path is named kit_*, never drvmem_*: the
+ * ledger looks for the innermost frame named after the owner, and the
+ * kit's own frames must not be mistaken for the code under test.
+ */
+static bool kit_prefixed(const char *sym, const char *prefix)
+{
+	return !strncmp(sym, prefix, strlen(prefix));
+}
+
+/*
+ * kit_owner_frame - find the innermost owner function on the stack and
+ * the function it called.  Returns false when the owner is not on the stack
+ * or the event comes from an allocator's own bookkeeping.
+ */
+static bool kit_owner_frame(struct drvmem_kit *kit, unsigned long *site,
+			       char *callee, size_t len)
+{
+	unsigned long entries[DRVMEM_STACK_DEPTH];
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int nr, i, j;
+
+	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 1; i < nr; i++) {
+		sprint_symbol_no_offset(sym, entries[i]);
+		for (j = 0; j < ARRAY_SIZE(kit_internal); j++)
+			if (kit_prefixed(sym, kit_internal[j]))
+				return false;
+		if (!kit_prefixed(sym, kit->owner))
+			continue;
+		*site = entries[i];
+		sprint_symbol_no_offset(sym, entries[i - 1]);
+		strscpy(callee, sym, len);
+		return true;
+	}
+	return false;
+}
+
+static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
+					     unsigned int nr, const char *callee)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (kit_prefixed(callee, apis[i].prefix))
+			return &apis[i];
+	return NULL;
+}
+
+static bool kit_ledger_wants(struct drvmem_kit *kit)
+{
+	return READ_ONCE(kit->armed) && in_task() && current == kit->task;
+}
+
+/* Called with kit->lock held. */
+static void kit_problem(struct drvmem_kit *kit, const char *fmt, ...)
+{
+	va_list args;
+
+	if (kit->nr_problems++)
+		return;
+	va_start(args, fmt);
+	vsnprintf(kit->problem, sizeof(kit->problem), fmt, args);
+	va_end(args);
+}
+
+/* Called with kit->lock held: make room by forgetting freed entries. */
+static struct drvmem_entry *kit_new_entry(struct drvmem_kit *kit)
+{
+	unsigned int i, j;
+
+	if (kit->nr == DRVMEM_LEDGER_MAX) {
+		for (i = 0, j = 0; i < kit->nr; i++)
+			if (kit->entries[i].live)
+				kit->entries[j++] = kit->entries[i];
+		kit->nr = j;
+	}
+	if (kit->nr == DRVMEM_LEDGER_MAX) {
+		kit->overflow = true;
+		return NULL;
+	}
+	return &kit->entries[kit->nr++];
+}
+
+static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
+				unsigned long key, size_t size, u8 dir)
+{
+	const struct drvmem_api *api;
+	char callee[KSYM_NAME_LEN];
+	struct drvmem_entry *e;
+	unsigned long site, flags;
+
+	if (!kit_ledger_wants(kit) ||
+	    !kit_owner_frame(kit, &site, callee, sizeof(callee)))
+		return;
+	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
+			   callee);
+
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	if (!key) {
+		/* something the owner asked for failed: name it */
+		if (!kit->failed_site) {
+			kit->failed_site = site;
+			strscpy(kit->failed_api, api ? api->name : callee,
+				sizeof(kit->failed_api));
+		}
+	} else if (api && (api->kinds & BIT(kind))) {
+		e = kit_new_entry(kit);
+		if (e)
+			*e = (struct drvmem_entry) {
+				.key = key, .size = size, .site = site,
+				.api = api->name, .seq = kit->seq++,
+				.freed_before = -1,
+				.kind = kind, .dir = dir, .live = true,
+			};
+	}
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+
+static struct drvmem_entry *kit_find_entry(struct drvmem_kit *kit,
+					      enum drvmem_kind kind,
+					      unsigned long key)
+{
+	unsigned int i = kit->nr;
+
+	while (i--)
+		if (kit->entries[i].kind == kind && kit->entries[i].key == key)
+			return &kit->entries[i];
+	return NULL;
+}
+
+static struct drvmem_entry *kit_find_seq(struct drvmem_kit *kit,
+					 unsigned int seq)
+{
+	unsigned int i;
+
+	for (i = 0; i < kit->nr; i++)
+		if (kit->entries[i].seq == seq)
+			return &kit->entries[i];
+	return NULL;
+}
+
+static struct drvmem_entry *kit_containing(struct drvmem_kit *kit,
+					      unsigned long addr)
+{
+	unsigned int i = kit->nr;
+
+	while (i--) {
+		struct drvmem_entry *e = &kit->entries[i];
+
+		if (e->live && e->kind == DRVMEM_SLAB && addr > e->key &&
+		    addr < e->key + e->size)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Called with kit->lock held, for a free by the owner: note the first entry
+ * allocated after @e that is still held.  drvmem_ledger_check() reports the
+ * pair as out of order if that entry is freed later, or as a leak if not.
+ */
+static void kit_note_order(struct drvmem_kit *kit, struct drvmem_entry *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < kit->nr; i++) {
+		struct drvmem_entry *n = &kit->entries[i];
+
+		if (n->live && n->seq > e->seq) {
+			e->freed_before = n->seq;
+			return;
+		}
+	}
+}
+
+static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
+			       unsigned long key, size_t size, u8 dir,
+			       unsigned long call_site)
+{
+	const struct drvmem_api *api;
+	char callee[KSYM_NAME_LEN];
+	struct drvmem_entry *e, *in;
+	unsigned long site = 0, flags;
+	bool own = false;
+
+	/* a NULL pointer is nothing; a DMA address of 0 is an address */
+	if (!kit_ledger_wants(kit) ||
+	    (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG))
+		return;
+	if (kit_owner_frame(kit, &site, callee, sizeof(callee))) {
+		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
+				   callee);
+		own = api && (api->kinds & BIT(kind));
+	}
+	if (call_site)
+		site = call_site;
+
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	e = kit_find_entry(kit, kind, key);
+	if (e && e->live) {
+		e->live = false;
+		e->free_site = site;
+		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
+		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
+			kit_problem(kit,
+				       "%s from %pS released at %pS with size %zu, allocated with %zu",
+				       e->api, (void *)e->site, (void *)site,
+				       size, e->size);
+		else if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG) &&
+			 dir != e->dir)
+			kit_problem(kit,
+				       "%s from %pS unmapped at %pS with direction %u, mapped with %u",
+				       e->api, (void *)e->site, (void *)site,
+				       dir, e->dir);
+		if (own)
+			kit_note_order(kit, e);
+	} else if (e && own) {
+		kit_problem(kit,
+			       "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
+			       e->api, key, (void *)e->site, (void *)site,
+			       (void *)e->free_site);
+	} else if (own) {
+		in = kit_containing(kit, key);
+		if (in)
+			kit_problem(kit,
+				       "%s(%#lx) at %pS: not the start of an allocation, it is inside a %s of %zu B from %pS",
+				       callee, key, (void *)site, in->api,
+				       in->size, (void *)in->site);
+		else
+			kit_problem(kit,
+				       "%s(%#lx) at %pS: a %s the code under test never allocated",
+				       callee, key, (void *)site,
+				       drvmem_kind_name[kind]);
+	}
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+
+/* Tracepoint probes: data is the test's kit. */
+
+static void kit_on_kmalloc(void *data, unsigned long call_site,
+			      const void *ptr, size_t bytes_req,
+			      size_t bytes_alloc, gfp_t gfp, int node)
+{
+	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr, bytes_req, 0);
+}
+
+static void kit_on_cache_alloc(void *data, unsigned long call_site,
+				  const void *ptr, struct kmem_cache *s,
+				  gfp_t gfp, int node)
+{
+	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr,
+			    ptr ? kmem_cache_size(s) : 0, 0);
+}
+
+static void kit_on_kfree(void *data, unsigned long call_site,
+			    const void *ptr)
+{
+	kit_ledger_free(data, DRVMEM_SLAB, (unsigned long)ptr, 0, 0, 0);
+}
+
+static void kit_on_cache_free(void *data, unsigned long call_site,
+				 const void *ptr, const struct kmem_cache *s)
+{
+	kit_ledger_free(data, DRVMEM_SLAB, (unsigned long)ptr, 0, 0, 0);
+}
+
+static void kit_on_page_alloc(void *data, struct page *page,
+				 unsigned int order, gfp_t gfp, int migratetype)
+{
+	kit_ledger_alloc(data, DRVMEM_PAGES, page ? page_to_pfn(page) : 0,
+			    PAGE_SIZE << order, 0);
+}
+
+static void kit_on_page_free(void *data, struct page *page,
+				unsigned int order)
+{
+	kit_ledger_free(data, DRVMEM_PAGES, page_to_pfn(page), 0, 0, 0);
+}
+
+static void kit_on_vmap_alloc(void *data, unsigned long addr,
+				 unsigned long size, unsigned long align,
+				 unsigned long vstart, unsigned long vend,
+				 int failed)
+{
+	/* the area includes vmalloc's guard page */
+	kit_ledger_alloc(data, DRVMEM_VMALLOC, failed ? 0 : addr,
+			    size - PAGE_SIZE, 0);
+}
+
+static void kit_on_vmap_free(void *data, unsigned long va_start,
+				unsigned long nr_lazy, unsigned long nr_lazy_max)
+{
+	kit_ledger_free(data, DRVMEM_VMALLOC, va_start, 0, 0, 0);
+}
+
+static void kit_on_percpu_alloc(void *data, unsigned long call_site,
+				   bool reserved, bool is_atomic, size_t size,
+				   size_t align, void *base_addr, int off,
+				   void __percpu *ptr, size_t bytes_alloc,
+				   gfp_t gfp)
+{
+	kit_ledger_alloc(data, DRVMEM_PERCPU, (__force unsigned long)ptr,
+			    size, 0);
+}
+
+static void kit_on_percpu_fail(void *data, bool reserved, bool is_atomic,
+				  size_t size, size_t align)
+{
+	kit_ledger_alloc(data, DRVMEM_PERCPU, 0, size, 0);
+}
+
+static void kit_on_percpu_free(void *data, void *base_addr, int off,
+				  void __percpu *ptr)
+{
+	kit_ledger_free(data, DRVMEM_PERCPU, (__force unsigned long)ptr,
+			   0, 0, 0);
+}
+
+static void kit_on_dma_alloc(void *data, struct device *dev, void *virt,
+				dma_addr_t dma, size_t size,
+				enum dma_data_direction dir, gfp_t gfp,
+				unsigned long attrs)
+{
+	kit_ledger_alloc(data, DRVMEM_DMA_COHERENT, (unsigned long)virt,
+			    size, dir);
+}
+
+static void kit_on_dma_free(void *data, struct device *dev, void *virt,
+			       dma_addr_t dma, size_t size,
+			       enum dma_data_direction dir, unsigned long attrs)
+{
+	kit_ledger_free(data, DRVMEM_DMA_COHERENT, (unsigned long)virt,
+			   size, dir, 0);
+}
+
+/* Count a mapping of the device under a DMA fault; narrow it when due. */
+static void kit_dma_mapped(struct drvmem_kit *kit, struct device *dev)
+{
+	if (!in_task() || current != kit->task || dev != kit->dma_dev ||
+	    !kit->dma_nth)
+		return;
+	if (++kit->dma_seen == kit->dma_nth - 1)
+		dev->bus_dma_limit = 1;
+}
+
+static void kit_on_dma_map(void *data, struct device *dev, phys_addr_t phys,
+			      dma_addr_t dma, size_t size,
+			      enum dma_data_direction dir, unsigned long attrs)
+{
+	bool failed = dma == DMA_MAPPING_ERROR;
+
+	kit_ledger_alloc(data, DRVMEM_DMA_MAP, failed ? 0 : dma, size, dir);
+	if (!failed)
+		kit_dma_mapped(data, dev);
+}
+
+static void kit_on_dma_unmap(void *data, struct device *dev,
+				dma_addr_t dma, size_t size,
+				enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	kit_ledger_free(data, DRVMEM_DMA_MAP, dma, size, dir, 0);
+}
+
+static void kit_on_dma_map_sg(void *data, struct device *dev,
+				 struct scatterlist *sgl, int nents, int ents,
+				 enum dma_data_direction dir,
+				 unsigned long attrs)
+{
+	kit_ledger_alloc(data, DRVMEM_DMA_SG, (unsigned long)sgl, nents, dir);
+	kit_dma_mapped(data, dev);
+}
+
+static void kit_on_dma_unmap_sg(void *data, struct device *dev,
+				   struct scatterlist *sgl, int nents,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	kit_ledger_free(data, DRVMEM_DMA_SG, (unsigned long)sgl, nents, dir,
+			   0);
+}
+
+static bool kit_is_report(const char *text, size_t len)
+{
+	static const char * const marks[] = {
+		"WARNING:", "BUG:", "DMA-API:", "UBSAN:", "Oops", "INFO: rcu",
+	};
+	unsigned int i;
+
+	if (len > 4 && !strncmp(text, "BUG ", 4))	/* SLUB: "BUG kmalloc-64 (...)" */
+		return true;
+	for (i = 0; i < ARRAY_SIZE(marks); i++)
+		if (strnstr(text, marks[i], len))
+			return true;
+	return false;
+}
+
+/*
+ * fail_dump() prints this line in the task whose allocation is being failed,
+ * before the allocator returns: the stack names the owner's call exactly,
+ * even for failures that leave no trace event (a page allocation failed by
+ * fail_page_alloc returns before its tracepoint).
+ */
+static void kit_note_injection(struct drvmem_kit *kit)
+{
+	char callee[KSYM_NAME_LEN];
+	const struct drvmem_api *api;
+	unsigned long site, flags;
+
+	if (!READ_ONCE(kit->armed) ||
+	    !kit_owner_frame(kit, &site, callee, sizeof(callee)))
+		return;
+	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
+			   callee);
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	if (!kit->failed_site) {
+		kit->failed_site = site;
+		strscpy(kit->failed_api, api ? api->name : callee,
+			sizeof(kit->failed_api));
+	}
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+
+static void kit_on_console(void *data, const char *text, size_t len)
+{
+	struct drvmem_kit *kit = data;
+	unsigned long flags;
+
+	if (in_task() && current == kit->task &&
+	    !strncmp(text, "FAULT_INJECTION: forcing", min(len, 24))) {
+		kit_note_injection(kit);
+		return;
+	}
+
+	if (!in_task() || current != kit->task || kit->reporting ||
+	    !kit_is_report(text, len))
+		return;
+	if (kit->allow && strnstr(text, kit->allow, len))
+		return;
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	if (!kit->trips++) {
+		len = min(len, sizeof(kit->trip) - 1);
+		memcpy(kit->trip, text, len);
+		kit->trip[len] = '\0';
+	}
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+
+/*
+ * register_trace_<event>() are static inlines with a typed probe argument;
+ * calling them through a table needs one wrapper each.  Keep the table and
+ * the wrappers together.
+ */
+#define DRVMEM_TRACE_WRAPPERS(event, fn)				\
+static int drvmem_reg_##event(struct drvmem_kit *kit)			\
+{									\
+	return register_trace_##event(fn, kit);				\
+}									\
+static void drvmem_unreg_##event(struct drvmem_kit *kit)		\
+{									\
+	unregister_trace_##event(fn, kit);				\
+}
+
+DRVMEM_TRACE_WRAPPERS(kmalloc, kit_on_kmalloc)
+DRVMEM_TRACE_WRAPPERS(kmem_cache_alloc, kit_on_cache_alloc)
+DRVMEM_TRACE_WRAPPERS(kfree, kit_on_kfree)
+DRVMEM_TRACE_WRAPPERS(kmem_cache_free, kit_on_cache_free)
+DRVMEM_TRACE_WRAPPERS(mm_page_alloc, kit_on_page_alloc)
+DRVMEM_TRACE_WRAPPERS(mm_page_free, kit_on_page_free)
+DRVMEM_TRACE_WRAPPERS(alloc_vmap_area, kit_on_vmap_alloc)
+DRVMEM_TRACE_WRAPPERS(free_vmap_area_noflush, kit_on_vmap_free)
+DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu, kit_on_percpu_alloc)
+DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu_fail, kit_on_percpu_fail)
+DRVMEM_TRACE_WRAPPERS(percpu_free_percpu, kit_on_percpu_free)
+DRVMEM_TRACE_WRAPPERS(dma_alloc, kit_on_dma_alloc)
+DRVMEM_TRACE_WRAPPERS(dma_free, kit_on_dma_free)
+DRVMEM_TRACE_WRAPPERS(dma_map_page, kit_on_dma_map)
+DRVMEM_TRACE_WRAPPERS(dma_unmap_page, kit_on_dma_unmap)
+DRVMEM_TRACE_WRAPPERS(dma_map_sg, kit_on_dma_map_sg)
+DRVMEM_TRACE_WRAPPERS(dma_unmap_sg, kit_on_dma_unmap_sg)
+DRVMEM_TRACE_WRAPPERS(console, kit_on_console)
+
+static const struct {
+	int (*reg)(struct drvmem_kit *kit);
+	void (*unreg)(struct drvmem_kit *kit);
+} drvmem_probes[] = {
+#define P(event) { drvmem_reg_##event, drvmem_unreg_##event }
+	P(kmalloc), P(kmem_cache_alloc), P(kfree), P(kmem_cache_free),
+	P(mm_page_alloc), P(mm_page_free), P(alloc_vmap_area),
+	P(free_vmap_area_noflush), P(percpu_alloc_percpu),
+	P(percpu_alloc_percpu_fail), P(percpu_free_percpu), P(dma_alloc),
+	P(dma_free), P(dma_map_page), P(dma_unmap_page), P(dma_map_sg),
+	P(dma_unmap_sg), P(console),
+#undef P
+};
+
+/* Debugfs knobs: the files' i_private is the variable itself. */
+static void *drvmem_knob(const char *dir, const char *name)
+{
+	struct dentry *d, *f;
+	void *p = NULL;
+
+	d = debugfs_lookup(dir, NULL);
+	if (IS_ERR_OR_NULL(d))
+		return NULL;
+	f = debugfs_lookup(name, d);
+	if (!IS_ERR_OR_NULL(f)) {
+		p = d_inode(f)->i_private;
+		dput(f);
+	}
+	dput(d);
+	return p;
+}
+
+static bool drvmem_fault_attr_init(struct drvmem_fault_attr *a, const char *dir)
+{
+	a->dir = dir;
+	a->ignore_gfp_wait = drvmem_knob(dir, "ignore-gfp-wait");
+	a->task_filter = drvmem_knob(dir, "task-filter");
+	a->probability = drvmem_knob(dir, "probability");
+	a->interval = drvmem_knob(dir, "interval");
+	a->verbose = drvmem_knob(dir, "verbose");
+	a->times = drvmem_knob(dir, "times");
+	a->require_start = drvmem_knob(dir, "require-start");
+	a->require_end = drvmem_knob(dir, "require-end");
+	a->reject_start = drvmem_knob(dir, "reject-start");
+	a->reject_end = drvmem_knob(dir, "reject-end");
+	a->ratelimit = drvmem_knob(dir, "verbose_ratelimit_interval_ms");
+	return a->ratelimit && a->ignore_gfp_wait && a->task_filter && a->probability &&
+	       a->interval && a->verbose && a->times && a->require_start &&
+	       a->require_end && a->reject_start && a->reject_end;
+}
+
+static void drvmem_fault_attr_save(struct drvmem_fault_attr *a)
+{
+	a->saved = (struct drvmem_fault_knobs) {
+		.ignore_gfp_wait = *a->ignore_gfp_wait,
+		.task_filter = *a->task_filter,
+		.probability = *a->probability,
+		.interval = *a->interval,
+		.verbose = *a->verbose,
+		.times = atomic_read(a->times),
+		.require_start = *a->require_start,
+		.require_end = *a->require_end,
+		.reject_start = *a->reject_start,
+		.reject_end = *a->reject_end,
+		.ratelimit = *a->ratelimit,
+	};
+}
+
+static void drvmem_fault_attr_restore(struct drvmem_fault_attr *a)
+{
+	*a->ignore_gfp_wait = a->saved.ignore_gfp_wait;
+	*a->task_filter = a->saved.task_filter;
+	*a->probability = a->saved.probability;
+	*a->interval = a->saved.interval;
+	*a->verbose = a->saved.verbose;
+	atomic_set(a->times, a->saved.times);
+	*a->require_start = a->saved.require_start;
+	*a->require_end = a->saved.require_end;
+	*a->reject_start = a->saved.reject_start;
+	*a->reject_end = a->saved.reject_end;
+	*a->ratelimit = a->saved.ratelimit;
+}
+
+static struct drvmem_kit *drvmem_kit_of(struct kunit *test)
+{
+	struct kunit_resource *res;
+	struct drvmem_kit *kit;
+
+	res = kunit_find_named_resource(test, "drvmem_kit");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, res,
+				  "drvmem kit: call drvmem_kit_init() from the suite's init");
+	kit = res->data;
+	kunit_put_resource(res);
+	return kit;
+}
+
+/**
+ * drvmem_finding() - report what the kit found
+ * @test: the test
+ * @fmt: printf format of the finding
+ *
+ * Fails @test with the message, or, between drvmem_capture_begin() and
+ * drvmem_capture_end(), keeps it for the caller to inspect.
+ */
+void drvmem_finding(struct kunit *test, const char *fmt, ...)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	char msg[DRVMEM_MSG_LEN];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	/* the finding may quote a report: the tripwire must not see it again */
+	kit->reporting = true;
+	if (!kit->capturing) {
+		KUNIT_FAIL(test, "%s", msg);
+	} else {
+		if (!kit->captured++)
+			strscpy(kit->capture, msg, sizeof(kit->capture));
+		kunit_info(test, "expected finding: %s\n", msg);
+	}
+	kit->reporting = false;
+}
+EXPORT_SYMBOL_GPL(drvmem_finding);
+
+/**
+ * drvmem_tripwire_check() - turn reports printed so far into findings
+ * @test: the test
+ *
+ * A WARNING:, BUG:, DMA-API, lockdep or sleeping-in-atomic report printed
+ * by the test's task since the last check, or an error counted by DMA-API
+ * debugging, becomes a finding.  Allocation-failure reports caused by the
+ * kit's own fault injection are not reports.  Also called by the kit after
+ * each sweep step and when the test ends.
+ *
+ * Return: true when nothing was reported.
+ */
+bool drvmem_tripwire_check(struct kunit *test)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	char trip[DRVMEM_MSG_LEN];
+	unsigned int trips, errors = 0;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	trips = kit->trips;
+	strscpy(trip, kit->trip, sizeof(trip));
+	kit->trips = 0;
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+
+	if (kit->dma_errors) {
+		errors = READ_ONCE(*kit->dma_errors) - kit->dma_errors_seen;
+		kit->dma_errors_seen += errors;
+	}
+	if (trips)
+		drvmem_finding(test, "tripwire: %u report(s) printed, the first: %s",
+			       trips, strim(trip));
+	if (errors)
+		drvmem_finding(test, "tripwire: DMA-API debugging counted %u error(s)",
+			       errors);
+	return !trips && !errors;
+}
+EXPORT_SYMBOL_GPL(drvmem_tripwire_check);
+
+/**
+ * drvmem_capture_begin() - keep findings instead of failing the test
+ * @test: the test
+ *
+ * For self-tests that expect the kit to flag a broken driver.  Reports
+ * printed before this call still fail the test.
+ */
+void drvmem_capture_begin(struct kunit *test)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+
+	drvmem_tripwire_check(test);
+	kit->capturing = true;
+	kit->captured = 0;
+	kit->capture[0] = '\0';
+}
+EXPORT_SYMBOL_GPL(drvmem_capture_begin);
+
+/**
+ * drvmem_capture_end() - stop keeping findings
+ * @test: the test
+ *
+ * Return: the first finding since drvmem_capture_begin(), in test-managed
+ * memory, or NULL if the kit found nothing.
+ */
+const char *drvmem_capture_end(struct kunit *test)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+
+	drvmem_tripwire_check(test);
+	kit->capturing = false;
+	if (!kit->captured)
+		return NULL;
+	return kunit_kstrdup(test, kit->capture, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(drvmem_capture_end);
+
+/**
+ * drvmem_ledger_begin() - start recording allocations
+ * @test: the test
+ * @owner: name prefix of the code under test, e.g. "foo_"
+ *
+ * Records what functions whose names start with @owner allocate and free
+ * directly, in the test's task: slab objects, pages, vmalloc areas, per-CPU
+ * areas, coherent DMA buffers and streaming DMA mappings.  Forgets what an
+ * earlier ledger recorded.
+ */
+void drvmem_ledger_begin(struct kunit *test, const char *owner)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	strscpy(kit->owner, owner, sizeof(kit->owner));
+	kit->owner_len = strlen(kit->owner);
+	kit->nr = 0;
+	kit->seq = 0;
+	kit->nr_problems = 0;
+	kit->overflow = false;
+	kit->problem[0] = '\0';
+	kit->failed_api[0] = '\0';
+	kit->failed_site = 0;
+	WRITE_ONCE(kit->armed, true);
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+EXPORT_SYMBOL_GPL(drvmem_ledger_begin);
+
+/**
+ * drvmem_ledger_end() - stop recording; what was recorded stays to check
+ * @test: the test
+ */
+void drvmem_ledger_end(struct kunit *test)
+{
+	WRITE_ONCE(drvmem_kit_of(test)->armed, false);
+}
+EXPORT_SYMBOL_GPL(drvmem_ledger_end);
+
+/**
+ * drvmem_ledger_outstanding() - count what the ledger holds as not freed
+ * @test: the test
+ * @kind: the kind to count
+ *
+ * Return: the number of @kind allocations recorded and not released.
+ */
+unsigned int drvmem_ledger_outstanding(struct kunit *test,
+				       enum drvmem_kind kind)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	for (i = 0; i < kit->nr; i++)
+		if (kit->entries[i].live && kit->entries[i].kind == kind)
+			n++;
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(drvmem_ledger_outstanding);
+
+/**
+ * drvmem_ledger_check() - report leaks and misuse recorded by the ledger
+ * @test: the test
+ * @what: the step, for the message ("probe, fault point 3 (vmalloc ...)")
+ *
+ * Anything still outstanding is a leak, named with its kind, size and call
+ * site.  A free of something the code under test did not allocate, a second
+ * free, an unmap with another size or direction than the mapping, and a
+ * free while something allocated after it is still held were recorded when
+ * they happened; the first of them is reported.
+ *
+ * Return: true when the ledger is clean.
+ */
+bool drvmem_ledger_check(struct kunit *test, const char *what)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	char msg[DRVMEM_MSG_LEN] = "";
+	struct drvmem_entry *e, *n;
+	unsigned int i, nr_leaks = 0;
+	size_t len = 0;
+	bool ok = true;
+
+	if (kit->overflow) {
+		drvmem_finding(test, "%s: ledger overflow, more than %d records",
+			       what, DRVMEM_LEDGER_MAX);
+		ok = false;
+	}
+	if (kit->nr_problems) {
+		drvmem_finding(test, "%s: %s%s", what, kit->problem,
+			       kit->nr_problems > 1 ? " (and more)" : "");
+		ok = false;
+	}
+	for (i = 0; i < kit->nr; i++) {
+		e = &kit->entries[i];
+		if (!e->live)
+			continue;
+		if (!nr_leaks++)
+			len = scnprintf(msg, sizeof(msg),
+					"%s of %zu B (%s) from %pS not freed",
+					e->api, e->size,
+					drvmem_kind_name[e->kind],
+					(void *)e->site);
+	}
+	if (nr_leaks) {
+		if (nr_leaks > 1)
+			scnprintf(msg + len, sizeof(msg) - len,
+				  ", and %u more", nr_leaks - 1);
+		drvmem_finding(test, "%s: %s", what, msg);
+		return false;
+	}
+	/* with nothing leaked, a free noted as early is out of order */
+	for (i = 0; i < kit->nr; i++) {
+		e = &kit->entries[i];
+		if (e->freed_before < 0)
+			continue;
+		n = kit_find_seq(kit, e->freed_before);
+		drvmem_finding(test,
+			       "%s: freed out of order: %s of %zu B from %pS freed at %pS before %s of %zu B from %pS, allocated after it",
+			       what, e->api, e->size, (void *)e->site,
+			       (void *)e->free_site, n ? n->api : "?",
+			       n ? n->size : 0, n ? (void *)n->site : NULL);
+		return false;
+	}
+	return ok;
+}
+EXPORT_SYMBOL_GPL(drvmem_ledger_check);
+
+/**
+ * drvmem_fault_begin() - aim the kernel's allocation fault injection
+ * @test: the test
+ * @subject: only fault points reached with this function on the call stack
+ *	count; NULL for every fault point of the test's task
+ *
+ * Makes sleeping allocations (GFP_KERNEL) and order-0 pages failable,
+ * confines failures to @subject, exempts the stack depot (KASAN's and
+ * page_owner's bookkeeping), and has each injected fault announce itself in
+ * one line without a stack dump, so that the kit can tell which call of the
+ * code under test it failed.
+ * Nothing fails until the task's fail_nth is set (drvmem_sweep() does) or
+ * drvmem_fault_fail_always() is called.  Undone by drvmem_fault_end(), or
+ * when the test ends.
+ */
+void drvmem_fault_begin(struct kunit *test, const void *subject)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	unsigned long start = 0, end = ULONG_MAX, size, offset;
+	unsigned long reject_start = 0, reject_end = 0;
+	unsigned int i;
+
+	KUNIT_ASSERT_FALSE_MSG(test, kit->fault_armed,
+			       "drvmem_fault_begin() twice without drvmem_fault_end()");
+	if (subject) {
+		KUNIT_ASSERT_TRUE_MSG(test,
+				      kallsyms_lookup_size_offset((unsigned long)subject,
+								  &size, &offset),
+				      "no symbol for the step's subject %px", subject);
+		start = (unsigned long)subject - offset;
+		end = start + size;
+	}
+#ifdef CONFIG_STACKDEPOT
+	if (kallsyms_lookup_size_offset((unsigned long)stack_depot_save_flags,
+					&size, &offset)) {
+		reject_start = (unsigned long)stack_depot_save_flags - offset;
+		reject_end = reject_start + size;
+	}
+#endif
+	for (i = 0; i < ARRAY_SIZE(kit->attr); i++) {
+		struct drvmem_fault_attr *a = &kit->attr[i];
+
+		drvmem_fault_attr_save(a);
+		*a->ignore_gfp_wait = false;
+		/* one line per injected fault, for kit_note_injection() */
+		*a->verbose = 1;
+		*a->ratelimit = 0;
+		*a->require_start = start;
+		*a->require_end = end;
+		*a->reject_start = reject_start;
+		*a->reject_end = reject_end;
+	}
+	kit->saved_min_order = *kit->min_order;
+	*kit->min_order = 0;
+	kit->fault_armed = true;
+}
+EXPORT_SYMBOL_GPL(drvmem_fault_begin);
+
+/**
+ * drvmem_fault_fail_always() - fail every fault point until the end
+ * @test: the test
+ * @subject: as for drvmem_fault_begin()
+ *
+ * Calls drvmem_fault_begin() if needed, then makes every allocation fault
+ * point reached by the test's task with @subject on the stack fail (the
+ * allocator "is failing"), until drvmem_fault_end().
+ */
+void drvmem_fault_fail_always(struct kunit *test, const void *subject)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	unsigned int i;
+
+	if (!kit->fault_armed)
+		drvmem_fault_begin(test, subject);
+	for (i = 0; i < ARRAY_SIZE(kit->attr); i++) {
+		struct drvmem_fault_attr *a = &kit->attr[i];
+
+		*a->task_filter = true;
+		*a->interval = 1;
+		atomic_set(a->times, -1);
+		*a->probability = 100;
+	}
+	current->make_it_fail = 1;
+}
+EXPORT_SYMBOL_GPL(drvmem_fault_fail_always);
+
+/**
+ * drvmem_fault_end() - put fault injection back as it was
+ * @test: the test
+ *
+ * Also ends a DMA mapping fault started by drvmem_dma_fail_nth().
+ */
+void drvmem_fault_end(struct kunit *test)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	unsigned int i;
+
+	current->make_it_fail = 0;
+	current->fail_nth = 0;
+	if (kit->dma_dev) {
+		kit->dma_dev->bus_dma_limit = kit->dma_saved_limit;
+		kit->dma_dev = NULL;
+		kit->dma_nth = 0;
+		kit->allow = NULL;
+	}
+	if (!kit->fault_armed)
+		return;
+	for (i = 0; i < ARRAY_SIZE(kit->attr); i++)
+		drvmem_fault_attr_restore(&kit->attr[i]);
+	*kit->min_order = kit->saved_min_order;
+	kit->fault_armed = false;
+}
+EXPORT_SYMBOL_GPL(drvmem_fault_end);
+
+/**
+ * drvmem_dma_fail_nth() - make DMA mappings of a device fail from the n-th on
+ * @test: the test
+ * @dev: the device whose mappings fail
+ * @nth: the first mapping (dma_map_single/page/sg by the test's task) to fail
+ *
+ * dma_map_* allocates nothing, so no allocation fault point reaches it.
+ * Instead, once @nth - 1 mappings of @dev succeeded, the kit narrows the
+ * device's addressing (bus_dma_limit) so that dma-direct refuses every
+ * further mapping with DMA_MAPPING_ERROR, until drvmem_fault_end() or the
+ * end of the test.  dma-direct's one-time warning about the refused address
+ * is expected and does not trip the tripwire.
+ */
+void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
+			 unsigned int nth)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+
+	KUNIT_ASSERT_GT(test, nth, 0);
+	KUNIT_ASSERT_NULL_MSG(test, kit->dma_dev, "DMA fault already armed");
+	kit->dma_saved_limit = dev->bus_dma_limit;
+	kit->dma_seen = 0;
+	kit->dma_nth = nth;
+	kit->allow = "dma_direct_map";
+	kit->dma_dev = dev;
+	if (nth == 1)
+		dev->bus_dma_limit = 1;
+}
+EXPORT_SYMBOL_GPL(drvmem_dma_fail_nth);
+
+/* After a step failed or was undone: nothing held, nothing reported. */
+static void kit_sweep_check(struct kunit *test, const struct drvmem_step *step,
+			    void *ctx, const char *where)
+{
+	unsigned int held = step->held ? step->held(test, ctx) : 0;
+
+	if (held)
+		drvmem_finding(test, "%s: %u devres entries still held", where,
+			       held);
+	drvmem_ledger_check(test, where);
+	drvmem_tripwire_check(test);
+}
+
+/* Undo a successful step with the ledger recording, then check. */
+static void kit_sweep_undo(struct kunit *test, const struct drvmem_step *step,
+			   void *ctx, const char *where)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	char undone[DRVMEM_MSG_LEN];
+
+	if (!step->undo)
+		return;
+	WRITE_ONCE(kit->armed, true);
+	step->undo(test, ctx);
+	WRITE_ONCE(kit->armed, false);
+	scnprintf(undone, sizeof(undone), "%s, then undone", where);
+	kit_sweep_check(test, step, ctx, undone);
+}
+
+/* What a successful step holds, by call site, to compare runs. */
+struct kit_site {
+	unsigned long site;
+	const char *api;
+	unsigned int count;
+};
+
+#define DRVMEM_SITES	64
+
+static unsigned int kit_live_sites(struct drvmem_kit *kit,
+				   struct kit_site *sites)
+{
+	unsigned int i, j, nr = 0;
+
+	for (i = 0; i < kit->nr; i++) {
+		struct drvmem_entry *e = &kit->entries[i];
+
+		if (!e->live)
+			continue;
+		for (j = 0; j < nr && sites[j].site != e->site; j++)
+			;
+		if (j == nr) {
+			if (nr == DRVMEM_SITES)
+				continue;
+			sites[nr++] = (struct kit_site) { e->site, e->api, 0 };
+		}
+		sites[j].count++;
+	}
+	return nr;
+}
+
+/* The first call site that holds less than in @base, or NULL. */
+static const struct kit_site *kit_missing(struct drvmem_kit *kit,
+					  const struct kit_site *base,
+					  unsigned int nr_base,
+					  struct kit_site *now)
+{
+	unsigned int i, j, nr = kit_live_sites(kit, now);
+
+	for (i = 0; i < nr_base; i++) {
+		for (j = 0; j < nr && now[j].site != base[i].site; j++)
+			;
+		if (j == nr || now[j].count < base[i].count)
+			return &base[i];
+	}
+	return NULL;
+}
+
+/*
+ * Every allocation the step holds when nothing fails must have been failed
+ * by some fault point, else the sweep did not reach it.  alloc_percpu() has
+ * no fault point in 6.12: say so, its unwind is reached by a later step.
+ */
+static void kit_check_coverage(struct kunit *test,
+			       const struct drvmem_step *step,
+			       const struct kit_site *base, unsigned int nr_base,
+			       const struct kit_site *failed,
+			       unsigned int nr_failed)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr_base; i++) {
+		for (j = 0; j < nr_failed && failed[j].site != base[i].site; j++)
+			;
+		if (j < nr_failed)
+			continue;
+		if (!strcmp(base[i].api, "alloc_percpu"))
+			kunit_info(test,
+				   "%s: alloc_percpu from %pS has no fault point; its unwind is reached by failing a later step\n",
+				   step->name, (void *)base[i].site);
+		else
+			drvmem_finding(test,
+				       "%s: the %s from %pS never failed: the sweep did not reach it",
+				       step->name, base[i].api,
+				       (void *)base[i].site);
+	}
+}
+
+/**
+ * drvmem_sweep() - run a step with each of its fault points failed in turn
+ * @test: the test
+ * @step: the step, its undo and what it is
+ * @ctx: passed to @step's functions
+ *
+ * First runs @step with nothing failed, as the baseline of what it holds.
+ * Then, for n = 1, 2, ...: runs @step with the n-th fault point failed.  The
+ * step must return an error, leave nothing allocated (ledger) and print no
+ * warning (tripwire); if it succeeds anyway, it must hold everything the
+ * baseline held (the kernel may absorb a fault, e.g. vmalloc retries a
+ * page), else it lost a resource: a missing NULL check.  When a run reaches
+ * fewer than n fault points, no fault was injected: that run must succeed.
+ * Every success is undone with @step->undo, after which the ledger must be
+ * empty.  Each failure is a finding naming the fault point and the
+ * allocation that was failed.
+ *
+ * Return: the number of fault points the step reached.
+ */
+unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
+			  void *ctx)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	const struct kit_site *missing;
+	struct kit_site *base, *now, *failed;
+	char where[DRVMEM_MSG_LEN];
+	unsigned int n, nr_base, nr_failed = 0, clean = 0, points = 0;
+	bool injected;
+	u64 start;
+	int ret;
+
+	base = kunit_kcalloc(test, 3 * DRVMEM_SITES, sizeof(*base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	now = base + DRVMEM_SITES;
+	failed = now + DRVMEM_SITES;
+
+	/* the baseline: what the step holds when nothing fails */
+	drvmem_ledger_begin(test, step->owner);
+	ret = step->run(test, ctx);
+	drvmem_ledger_end(test);
+	if (ret) {
+		drvmem_finding(test, "%s failed with %d with no fault injected",
+			       step->name, ret);
+		return 0;
+	}
+	nr_base = kit_live_sites(kit, base);
+	scnprintf(where, sizeof(where), "%s with no fault injected", step->name);
+	kit_sweep_undo(test, step, ctx, where);
+
+	drvmem_fault_begin(test, step->subject);
+	start = ktime_get_ns();
+	for (n = 1; n <= DRVMEM_SWEEP_MAX; n++) {
+		drvmem_ledger_begin(test, step->owner);
+		WRITE_ONCE(current->fail_nth, n);
+		ret = step->run(test, ctx);
+		injected = !READ_ONCE(current->fail_nth);
+		WRITE_ONCE(current->fail_nth, 0);
+		drvmem_ledger_end(test);
+
+		if (injected && kit->failed_site && nr_failed < DRVMEM_SITES)
+			failed[nr_failed++].site = kit->failed_site;
+
+		if (!injected)
+			scnprintf(where, sizeof(where), "%s with no fault injected",
+				  step->name);
+		else if (kit->failed_site)
+			scnprintf(where, sizeof(where),
+				  "%s, fault point %u (%s from %pS)", step->name,
+				  n, kit->failed_api, (void *)kit->failed_site);
+		else
+			scnprintf(where, sizeof(where),
+				  "%s, fault point %u (inside the kernel)",
+				  step->name, n);
+
+		if (!injected && ret) {
+			drvmem_finding(test, "%s: failed with %d", where, ret);
+		} else if (injected && !ret) {
+			/* success is fine if the kernel absorbed the fault */
+			missing = kit_missing(kit, base, nr_base, now);
+			if (missing)
+				drvmem_finding(test,
+					       "%s: returned 0 without the %s from %pS: a missing NULL check?",
+					       where, missing->api,
+					       (void *)missing->site);
+		}
+		if (ret) {
+			kit_sweep_check(test, step, ctx, where);
+		} else {
+			kit_sweep_undo(test, step, ctx, where);
+		}
+		/*
+		 * The number of fault points varies a little from run to run
+		 * (a vmalloc preloads a node only when it has none, a slab
+		 * needs a new page only when full): go on past the first run
+		 * that reached fewer than n, until several in a row did.
+		 */
+		if (injected) {
+			points = n;
+			clean = 0;
+		} else if (++clean == DRVMEM_SWEEP_CLEAN) {
+			break;
+		}
+	}
+	drvmem_fault_end(test);
+	n = points;
+	kunit_info(test, "%s: swept %u fault points in %llu us\n", step->name,
+		   n, div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+	kit_check_coverage(test, step, base, nr_base, failed, nr_failed);
+	if (n < step->min_points)
+		drvmem_finding(test,
+			       "%s reached %u fault points, fewer than the %u failable allocations it makes: the sweep is incomplete",
+			       step->name, n, step->min_points);
+	return n;
+}
+EXPORT_SYMBOL_GPL(drvmem_sweep);
+
+#define DRVMEM_DEV_SUFFIX "-kunit"
+
+/**
+ * drvmem_platform_device() - an unbound platform device for a driver
+ * @test: the test
+ * @drv_name: name of the platform driver
+ *
+ * The device is named "<drv_name>-kunit" so that no driver matches it: the
+ * test binds it with drvmem_platform_bind() and sees probe's result.  It is
+ * unregistered (and so unbound) when the test ends.
+ *
+ * Return: the device; asserts on failure.
+ */
+struct platform_device *drvmem_platform_device(struct kunit *test,
+					       const char *drv_name)
+{
+	struct platform_device *pdev;
+	char name[64];
+	int ret;
+
+	KUNIT_ASSERT_LT(test, snprintf(name, sizeof(name), "%s" DRVMEM_DEV_SUFFIX,
+				       drv_name), sizeof(name));
+	pdev = kunit_platform_device_alloc(test, name, PLATFORM_DEVID_AUTO);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+	ret = kunit_platform_device_add(test, pdev);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	return pdev;
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_device);
+
+static struct device_driver *drvmem_driver(struct kunit *test,
+					   struct platform_device *pdev)
+{
+	struct device_driver *drv;
+	char name[64];
+
+	strscpy(name, pdev->name, sizeof(name));
+	name[strlen(name) - strlen(DRVMEM_DEV_SUFFIX)] = '\0';
+	drv = driver_find(name, &platform_bus_type);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, drv,
+				  "no platform driver \"%s\": is it built in?",
+				  name);
+	return drv;
+}
+
+/**
+ * drvmem_platform_bind() - bind a device made by drvmem_platform_device()
+ * @test: the test
+ * @pdev: the device
+ *
+ * Return: what the driver's probe returned.
+ */
+int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev)
+{
+	return device_driver_attach(drvmem_driver(test, pdev), &pdev->dev);
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_bind);
+
+/**
+ * drvmem_platform_unbind() - unbind a device: the driver's remove runs
+ * @test: the test
+ * @pdev: the device
+ */
+void drvmem_platform_unbind(struct kunit *test, struct platform_device *pdev)
+{
+	device_release_driver(&pdev->dev);
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_unbind);
+
+/**
+ * drvmem_devres_count() - count a device's managed resources
+ * @dev: the device
+ *
+ * Return: the number of devres entries (resources and group markers) held.
+ */
+unsigned int drvmem_devres_count(struct device *dev)
+{
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&dev->devres_lock, flags);
+	n = list_count_nodes(&dev->devres_head);
+	spin_unlock_irqrestore(&dev->devres_lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(drvmem_devres_count);
+
+static int drvmem_sweep_bind(struct kunit *test, void *ctx)
+{
+	return drvmem_platform_bind(test, ctx);
+}
+
+static void drvmem_sweep_unbind(struct kunit *test, void *ctx)
+{
+	drvmem_platform_unbind(test, ctx);
+}
+
+static unsigned int drvmem_sweep_devres(struct kunit *test, void *ctx)
+{
+	struct platform_device *pdev = ctx;
+
+	return drvmem_devres_count(&pdev->dev);
+}
+
+/**
+ * drvmem_sweep_probe() - sweep a platform driver's probe
+ * @test: the test
+ * @drv_name: the platform driver
+ * @owner: name prefix of the driver's functions, for the ledger
+ * @min_points: the fewest allocations the probe makes that can fail
+ *
+ * Binds a new device to @drv_name with each fault point of the driver's
+ * probe failed in turn (see drvmem_sweep()); after every failed probe the
+ * device must hold no devres entries.  The final probe is undone by
+ * unbinding, which must release everything.
+ *
+ * Return: the number of fault points the probe reached.
+ */
+unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
+				const char *owner, unsigned int min_points)
+{
+	struct platform_device *pdev = drvmem_platform_device(test, drv_name);
+	struct drvmem_step step = {
+		.name = "probe",
+		.run = drvmem_sweep_bind,
+		.undo = drvmem_sweep_unbind,
+		.held = drvmem_sweep_devres,
+		/*
+		 * Not the probe's own range: under UML the fault-injection
+		 * stack filter was seen to miss a probe's kmalloc() right
+		 * after its vmalloc(), and the coverage check then failed the
+		 * sweep.  The driver core's allocations around probe fail
+		 * harmlessly: bind stops before probe, or absorbs them.
+		 */
+		.subject = NULL,
+		.owner = owner,
+		.min_points = min_points,
+	};
+
+	return drvmem_sweep(test, &step, pdev);
+}
+EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
+
+static void drvmem_kit_release(void *data)
+{
+	struct drvmem_kit *kit = data;
+	unsigned int i;
+
+	drvmem_fault_end(kit->test);
+	drvmem_tripwire_check(kit->test);
+	for (i = 0; i < ARRAY_SIZE(drvmem_probes); i++)
+		drvmem_probes[i].unreg(kit);
+	tracepoint_synchronize_unregister();
+	if (kit->dma_show)
+		*kit->dma_show = kit->saved_dma_show;
+}
+
+/**
+ * drvmem_kit_init() - set the kit up for a test; call from the suite's init
+ * @test: the test
+ *
+ * Attaches the ledger and tripwire probes and finds the fault-injection
+ * knobs.  Everything is undone when the test ends.
+ *
+ * Return: 0, or a negative errno if the kernel lacks what the kit needs.
+ */
+int drvmem_kit_init(struct kunit *test)
+{
+	struct drvmem_kit *kit;
+	unsigned int i;
+	int ret;
+
+	kit = kunit_kzalloc(test, sizeof(*kit), GFP_KERNEL);
+	if (!kit)
+		return -ENOMEM;
+	kit->test = test;
+	kit->task = current;
+	raw_spin_lock_init(&kit->lock);
+	if (!drvmem_fault_attr_init(&kit->attr[0], "failslab") ||
+	    !drvmem_fault_attr_init(&kit->attr[1], "fail_page_alloc"))
+		return -ENODEV;
+	kit->min_order = drvmem_knob("fail_page_alloc", "min-order");
+	if (!kit->min_order)
+		return -ENODEV;
+
+	/* DMA-API debugging: print every error, and count them */
+	kit->dma_errors = drvmem_knob("dma-api", "error_count");
+	kit->dma_show = drvmem_knob("dma-api", "num_errors");
+	if (kit->dma_errors)
+		kit->dma_errors_seen = READ_ONCE(*kit->dma_errors);
+	if (kit->dma_show) {
+		kit->saved_dma_show = *kit->dma_show;
+		*kit->dma_show = UINT_MAX;
+	}
+
+	ret = kunit_add_named_resource(test, NULL, NULL, &kit->res,
+				       "drvmem_kit", kit);
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(drvmem_probes); i++) {
+		ret = drvmem_probes[i].reg(kit);
+		if (ret) {
+			while (i--)
+				drvmem_probes[i].unreg(kit);
+			tracepoint_synchronize_unregister();
+			return ret;
+		}
+	}
+	return kunit_add_action_or_reset(test, drvmem_kit_release, kit);
+}
+EXPORT_SYMBOL_GPL(drvmem_kit_init);
+
+MODULE_DESCRIPTION("drvmem test kit: fault sweep, allocation ledger, tripwire");
+MODULE_LICENSE("GPL");

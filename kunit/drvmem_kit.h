@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * drvmem test kit: fault sweep, allocation ledger and warning tripwire for
+ * KUnit suites that test a driver's memory handling.
+ *
+ * Sweeping a platform driver's probe takes three lines in a suite:
+ *
+ *	static int foo_test_init(struct kunit *test)
+ *	{
+ *		return drvmem_kit_init(test);
+ *	}
+ *
+ *	static void foo_probe_unwinds_at_every_fault_point(struct kunit *test)
+ *	{
+ *		drvmem_sweep_probe(test, "foo", "foo_", 4);
+ *	}
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+#ifndef _DRVMEM_KIT_H
+#define _DRVMEM_KIT_H
+
+#include <linux/dma-mapping.h>
+#include <linux/types.h>
+
+struct kunit;
+struct device;
+struct platform_device;
+
+/**
+ * enum drvmem_kind - what the allocation ledger tells apart
+ * @DRVMEM_SLAB: slab objects (kmalloc family, kmem_cache_alloc, devm_kmalloc)
+ * @DRVMEM_PAGES: pages (alloc_pages, __get_free_pages, devm_get_free_pages)
+ * @DRVMEM_VMALLOC: vmalloc areas (vmalloc, vzalloc, large kvmalloc)
+ * @DRVMEM_PERCPU: per-CPU areas (alloc_percpu)
+ * @DRVMEM_DMA_COHERENT: coherent DMA buffers (dma_alloc_coherent, dmam_*)
+ * @DRVMEM_DMA_MAP: streaming DMA mappings (dma_map_single, dma_map_page)
+ * @DRVMEM_DMA_SG: streaming scatterlist mappings (dma_map_sg)
+ * @DRVMEM_NR_KINDS: number of kinds
+ */
+enum drvmem_kind {
+	DRVMEM_SLAB,
+	DRVMEM_PAGES,
+	DRVMEM_VMALLOC,
+	DRVMEM_PERCPU,
+	DRVMEM_DMA_COHERENT,
+	DRVMEM_DMA_MAP,
+	DRVMEM_DMA_SG,
+	DRVMEM_NR_KINDS,
+};
+
+/**
+ * struct drvmem_step - code under test, for drvmem_sweep()
+ * @name: what the step is, used in messages ("probe", "open")
+ * @run: runs the step; returns 0 or a negative errno
+ * @undo: undoes a successful @run (remove, close); NULL if nothing to undo
+ * @held: optional: counts what the step still holds after it failed or was
+ *	undone (for a probe: the device's devres entries); must be 0
+ * @subject: entry point of the code under test: only fault points reached
+ *	with @subject on the call stack are counted and failed (NULL: any
+ *	fault point of the test's task).  The filter walks the stack; under
+ *	UML it was seen to miss calls, which the sweep's coverage check then
+ *	reports, so prefer NULL where failing the caller's allocations too is
+ *	harmless.
+ * @owner: name prefix of the code under test ("foo_"): the ledger records
+ *	what functions with this prefix allocate and free directly
+ * @min_points: the fewest fault points the step must reach; a sweep that
+ *	reaches fewer is a failure, not a pass
+ */
+struct drvmem_step {
+	const char *name;
+	int (*run)(struct kunit *test, void *ctx);
+	void (*undo)(struct kunit *test, void *ctx);
+	unsigned int (*held)(struct kunit *test, void *ctx);
+	const void *subject;
+	const char *owner;
+	unsigned int min_points;
+};
+
+int drvmem_kit_init(struct kunit *test);
+
+unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
+			  void *ctx);
+unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
+				const char *owner, unsigned int min_points);
+
+struct platform_device *drvmem_platform_device(struct kunit *test,
+					       const char *drv_name);
+int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev);
+void drvmem_platform_unbind(struct kunit *test, struct platform_device *pdev);
+unsigned int drvmem_devres_count(struct device *dev);
+
+void drvmem_ledger_begin(struct kunit *test, const char *owner);
+void drvmem_ledger_end(struct kunit *test);
+unsigned int drvmem_ledger_outstanding(struct kunit *test,
+				       enum drvmem_kind kind);
+bool drvmem_ledger_check(struct kunit *test, const char *what);
+
+void drvmem_fault_begin(struct kunit *test, const void *subject);
+void drvmem_fault_fail_always(struct kunit *test, const void *subject);
+void drvmem_fault_end(struct kunit *test);
+void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
+			 unsigned int nth);
+
+bool drvmem_tripwire_check(struct kunit *test);
+
+void drvmem_capture_begin(struct kunit *test);
+const char *drvmem_capture_end(struct kunit *test);
+
+void drvmem_finding(struct kunit *test, const char *fmt, ...) __printf(2, 3);
+
+#endif /* _DRVMEM_KIT_H */

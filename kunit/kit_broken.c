@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Broken goto-unwind probes and removes, for the kit's self-test only.
+ *
+ * Each probe acquires, in order: the private struct (kzalloc), a buffer
+ * (kmalloc), a table (vmalloc) and a second buffer (kmalloc), and each has
+ * exactly one bug.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "kit_broken.h"
+
+struct drvmem_broken_priv {
+	void *buf;
+	dma_addr_t buf_dma;
+	void *table;
+	void *extra;
+};
+
+static struct drvmem_broken_priv *drvmem_broken_acquire(void)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return NULL;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_free_priv;
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		goto err_free_buf;
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra)
+		goto err_free_table;
+	return priv;
+
+err_free_table:
+	vfree(priv->table);
+err_free_buf:
+	kfree(priv->buf);
+err_free_priv:
+	kfree(priv);
+	return NULL;
+}
+
+static void drvmem_broken_release(struct drvmem_broken_priv *priv)
+{
+	kfree(priv->extra);
+	vfree(priv->table);
+	kfree(priv->buf);
+	kfree(priv);
+}
+
+static int drvmem_broken_probe_ok(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = drvmem_broken_acquire();
+
+	if (!priv)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+static void drvmem_broken_remove_ok(struct platform_device *pdev)
+{
+	drvmem_broken_release(platform_get_drvdata(pdev));
+}
+
+/* Bug: the label that should free the table forgets to. */
+static int drvmem_broken_forgets_free_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_free_priv;
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		goto err_free_buf;
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra)
+		goto err_free_table;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_table:
+	/* BUG: vfree(priv->table) is missing */
+err_free_buf:
+	kfree(priv->buf);
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+/* Bug: two labels in the wrong order. */
+static int drvmem_broken_label_order_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_free_priv;
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		goto err_free_buf;
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra)
+		goto err_free_table;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+	/* BUG: err_free_buf must come after err_free_table */
+err_free_buf:
+	kfree(priv->buf);
+err_free_table:
+	vfree(priv->table);
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+/*
+ * Bug: the "one err bug" (coding-style.rst): a single label releases every
+ * field, including a DMA handle that was never mapped when an earlier step
+ * failed.
+ */
+static int drvmem_broken_one_err_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct drvmem_broken_priv *priv;
+	int ret;
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
+	if (ret)
+		return ret;
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		goto err;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err;
+	priv->buf_dma = dma_map_single(dev, priv->buf, SZ_64, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, priv->buf_dma))
+		goto err;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err:
+	/* BUG: buf_dma is 0, never mapped, when vmalloc or kmalloc failed */
+	dma_unmap_single(dev, priv->buf_dma, SZ_64, DMA_TO_DEVICE);
+	kfree(priv->buf);
+	vfree(priv->table);
+	kfree(priv);
+	return -ENOMEM;
+}
+
+static void drvmem_broken_one_err_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = platform_get_drvdata(pdev);
+
+	dma_unmap_single(&pdev->dev, priv->buf_dma, SZ_64, DMA_TO_DEVICE);
+	kfree(priv->buf);
+	vfree(priv->table);
+	kfree(priv);
+}
+
+/* Bug: an allocation is not checked; probe "succeeds" without it. */
+static int drvmem_broken_no_check_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	/* BUG: no NULL check */
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		goto err_free_buf;
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra)
+		goto err_free_table;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_table:
+	vfree(priv->table);
+err_free_buf:
+	kfree(priv->buf);
+	kfree(priv);
+	return -ENOMEM;
+}
+
+/* Bug: remove forgets one resource. */
+static void drvmem_broken_remove_forgets(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->extra);
+	/* BUG: vfree(priv->table) is missing */
+	kfree(priv->buf);
+	kfree(priv);
+}
+
+/* Bug: remove frees in the wrong order. */
+static void drvmem_broken_remove_order(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->extra);
+	/* BUG: buf was allocated before table, so it must be freed after */
+	kfree(priv->buf);
+	vfree(priv->table);
+	kfree(priv);
+}
+
+const struct drvmem_broken drvmem_broken_unwind[] = {
+	{
+		.name = "drvmem-broken-forgets-free",
+		.probe = drvmem_broken_forgets_free_probe,
+		.remove = drvmem_broken_remove_ok,
+		.bug = "a label forgets one free",
+		.expect = "vmalloc of 65536 B (vmalloc area)",
+	},
+	{
+		.name = "drvmem-broken-label-order",
+		.probe = drvmem_broken_label_order_probe,
+		.remove = drvmem_broken_remove_ok,
+		.bug = "two labels in the wrong order",
+		.expect = "kmalloc of 64 B (slab object)",
+	},
+	{
+		.name = "drvmem-broken-one-err",
+		.probe = drvmem_broken_one_err_probe,
+		.remove = drvmem_broken_one_err_remove,
+		.bug = "one err label frees what may not exist",
+		.expect = "never allocated",
+	},
+	{
+		.name = "drvmem-broken-no-check",
+		.probe = drvmem_broken_no_check_probe,
+		.remove = drvmem_broken_remove_ok,
+		.bug = "an allocation is not checked",
+		.expect = "missing NULL check",
+	},
+	{
+		.name = "drvmem-broken-remove-forgets",
+		.probe = drvmem_broken_probe_ok,
+		.remove = drvmem_broken_remove_forgets,
+		.bug = "remove forgets one resource",
+		.expect = "then undone: vmalloc",
+	},
+	{
+		.name = "drvmem-broken-remove-order",
+		.probe = drvmem_broken_probe_ok,
+		.remove = drvmem_broken_remove_order,
+		.bug = "remove frees in the wrong order",
+		.expect = "freed out of order",
+	},
+};
+const unsigned int drvmem_broken_unwind_count = ARRAY_SIZE(drvmem_broken_unwind);

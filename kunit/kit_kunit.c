@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit self-test of the drvmem kit: a check that cannot fail proves
+ * nothing, so the sweep, the ledger and the tripwire are run on broken
+ * drivers and must flag each one, and on a correct driver and must not.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/platform_device.h>
+#include <kunit/test.h>
+#include <linux/debug_locks.h>
+#include <linux/kasan.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+
+#include "drvmem_kit.h"
+#include "kit_broken.h"
+
+static void drvmem_broken_desc(const struct drvmem_broken *b, char *desc)
+{
+	strscpy(desc, b->bug, KUNIT_PARAM_DESC_SIZE);
+}
+
+static const void *drvmem_kit_gen_broken(const void *prev, char *desc)
+{
+	const struct drvmem_broken *b = prev;
+
+	b = b ? b + 1 : drvmem_broken_unwind;
+	if (b >= drvmem_broken_unwind + drvmem_broken_unwind_count)
+		return NULL;
+	drvmem_broken_desc(b, desc);
+	return b;
+}
+
+/* Register a test-owned platform driver for a broken variant. */
+static void drvmem_kit_register(struct kunit *test,
+				const struct drvmem_broken *b)
+{
+	struct platform_driver *drv;
+
+	drv = kunit_kzalloc(test, sizeof(*drv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, drv);
+	drv->probe = b->probe;
+	drv->remove = b->remove;
+	drv->driver.name = b->name;
+	KUNIT_ASSERT_EQ(test, kunit_platform_driver_register(test, drv), 0);
+}
+
+/*
+ * Pattern: the chapter's common errors in a goto unwind (a leak on an error
+ * path, labels out of order, the one err bug, an unchecked allocation) and
+ * in remove (a forgotten free, frees out of order).  Test that sweeping the
+ * broken probe flags the bug with the expected message.
+ */
+static void drvmem_kit_sweep_flags_broken_driver(struct kunit *test)
+{
+	const struct drvmem_broken *b = test->param_value;
+	const char *finding;
+
+	drvmem_kit_register(test, b);
+	drvmem_capture_begin(test);
+	drvmem_sweep_probe(test, b->name, "drvmem_", 1);
+	finding = drvmem_capture_end(test);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", b->bug);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, b->expect),
+				  "%s: flagged as \"%s\", expected \"%s\"",
+				  b->bug, finding, b->expect);
+}
+
+/*
+ * Test that the kit does not flag a correct driver: the reference driver
+ * of the chapter's complete example sweeps clean.
+ */
+static void drvmem_kit_sweep_passes_correct_driver(struct kunit *test)
+{
+	const char *finding;
+
+	drvmem_capture_begin(test);
+	drvmem_sweep_probe(test, "drvmem-unwind", "drvmem_", 4);
+	finding = drvmem_capture_end(test);
+	KUNIT_EXPECT_NULL_MSG(test, finding, "correct driver flagged: %s",
+			      finding);
+}
+
+/*
+ * Test that a sweep that reaches fewer fault points than the step makes
+ * allocations is a failure, not a pass.
+ */
+static void drvmem_kit_sweep_flags_incomplete_sweep(struct kunit *test)
+{
+	const char *finding;
+
+	drvmem_capture_begin(test);
+	drvmem_sweep_probe(test, "drvmem-unwind", "drvmem_", 1000);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL(test, finding);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "the sweep is incomplete"));
+}
+
+/*
+ * Pattern: "Test with memory debugging enabled".  Test that a warning
+ * printed by the test's task fails the test (here: is captured).
+ */
+static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
+{
+	const char *finding;
+
+	drvmem_capture_begin(test);
+	WARN(1, "drvmem: tripwire self-test\n");
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL(test, finding);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
+}
+
+#ifdef CONFIG_KASAN_GENERIC
+static __no_sanitize_address s8 drvmem_kit_shadow(const void *p)
+{
+	return *(s8 *)kasan_mem_to_shadow(p);
+}
+#endif
+
+/*
+ * The hazard of a sweep: the debug machinery allocates too, and failing
+ * its allocations would blind it.  Test that after sweeping the fuller
+ * probe (54 fault points) lockdep is still on, the stack depot still
+ * saves stacks and KASAN still poisons freed memory.
+ */
+static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
+{
+	drvmem_sweep_probe(test, "drvmem-full", "drvmem_", 8);
+
+	if (IS_ENABLED(CONFIG_LOCKDEP))
+		KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1,
+				    "lockdep turned itself off");
+
+#ifdef CONFIG_STACKDEPOT
+	{
+		unsigned long entries[8], *saved;
+		depot_stack_handle_t handle;
+		unsigned int nr;
+
+		nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+		handle = stack_depot_save(entries, nr, GFP_KERNEL);
+		KUNIT_EXPECT_NE_MSG(test, handle, 0, "stack depot saves nothing");
+		if (handle)
+			KUNIT_EXPECT_EQ(test, stack_depot_fetch(handle, &saved), nr);
+	}
+#endif
+
+#ifdef CONFIG_KASAN_GENERIC
+	{
+		char *p = kmalloc(64, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, drvmem_kit_shadow(p), 0);
+		kfree(p);
+		KUNIT_EXPECT_LT_MSG(test, drvmem_kit_shadow(p), 0,
+				    "KASAN no longer poisons freed memory");
+	}
+#endif
+}
+
+static struct kunit_case drvmem_kit_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_kit_sweep_flags_broken_driver,
+			 drvmem_kit_gen_broken),
+	KUNIT_CASE(drvmem_kit_sweep_passes_correct_driver),
+	KUNIT_CASE(drvmem_kit_sweep_flags_incomplete_sweep),
+	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
+	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
+	{}
+};
+
+static struct kunit_suite drvmem_kit_test_suite = {
+	.name = "drvmem_kit",
+	.init = drvmem_kit_init,
+	.test_cases = drvmem_kit_test_cases,
+};
+kunit_test_suite(drvmem_kit_test_suite);
+
+MODULE_DESCRIPTION("KUnit self-test of the drvmem test kit");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Broken variants of the drvmem_mempool driver, for drvmem_mempool_broken
+ * to flag.  Never imitate them.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+#ifndef _DRVMEM_MEMPOOL_BROKEN_H
+#define _DRVMEM_MEMPOOL_BROKEN_H
+
+#include <linux/types.h>
+
+#include "../drivers-under-test/drvmem_mempool.h"
+
+int drvmem_mempool_broken_pool_create(struct drvmem_mempool_dev *md,
+				      enum drvmem_mempool_kind kind);
+int drvmem_mempool_broken_submit(struct drvmem_mempool_dev *md, u32 tag,
+				 const void *data, size_t len, gfp_t gfp);
+
+#endif /* _DRVMEM_MEMPOOL_BROKEN_H */

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for goto-unwind error handling: every err_ label of a probe
+ * is reached by failing each allocation in turn, and nothing leaks.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/test.h>
+#include <linux/platform_device.h>
+
+#include "drvmem_kit.h"
+
+/**
+ * struct drvmem_unwind_case - a reference driver with a goto-unwind probe
+ * @drv: the platform driver's name
+ * @held: what a bound device holds, by ledger kind
+ * @points: the allocations its probe makes that can fail
+ * @note: what the sweep cannot reach directly, said in the test's output
+ */
+struct drvmem_unwind_case {
+	const char *drv;
+	unsigned int held[DRVMEM_NR_KINDS];
+	unsigned int points;
+	const char *note;
+};
+
+static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
+	{
+		/* kzalloc, kmalloc, vmalloc, kmem_cache_create */
+		.drv = "drvmem-unwind",
+		.held = { [DRVMEM_SLAB] = 2, [DRVMEM_VMALLOC] = 1 },
+		.points = 4,
+	},
+	{
+		/*
+		 * kzalloc, kmalloc, vmalloc, kmem_cache_create, an object,
+		 * mempool_create (pool, element array, 4 elements), pages,
+		 * alloc_percpu (no fault point), dma_alloc_coherent
+		 */
+		.drv = "drvmem-full",
+		.held = {
+			[DRVMEM_SLAB] = 9, [DRVMEM_VMALLOC] = 1,
+			[DRVMEM_PAGES] = 1, [DRVMEM_PERCPU] = 1,
+			[DRVMEM_DMA_COHERENT] = 1,
+		},
+		.points = 8,
+		.note = "alloc_percpu() has no fault point in 6.12: err_free_counter is reached by failing dma_alloc_coherent() after it",
+	},
+};
+
+static void drvmem_unwind_case_desc(const struct drvmem_unwind_case *c,
+				    char *desc)
+{
+	strscpy(desc, c->drv, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(drvmem_unwind, drvmem_unwind_cases, drvmem_unwind_case_desc);
+
+/*
+ * Pattern: "Free memory in reverse order of allocation" with a goto unwind.
+ * Test that probe acquires every resource and that remove releases each of
+ * them: the ledger holds exactly what the probe allocated, by kind, and is
+ * empty after unbind.
+ */
+static void drvmem_unwind_remove_releases_everything(struct kunit *test)
+{
+	const struct drvmem_unwind_case *c = test->param_value;
+	struct platform_device *pdev;
+	unsigned int kind;
+	int ret;
+
+	pdev = drvmem_platform_device(test, c->drv);
+	drvmem_ledger_begin(test, "drvmem_");
+	ret = drvmem_platform_bind(test, pdev);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: probe failed", c->drv);
+	KUNIT_EXPECT_NOT_NULL(test, platform_get_drvdata(pdev));
+
+	for (kind = 0; kind < DRVMEM_NR_KINDS; kind++)
+		KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, kind),
+				    c->held[kind],
+				    "%s: after probe, kind %u held", c->drv,
+				    kind);
+
+	drvmem_platform_unbind(test, pdev);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "probe then remove"));
+}
+
+/*
+ * Pattern: "Always check allocation return value" and the goto unwind of
+ * the complete example.  Test that with the n-th allocation failed, for
+ * every n, probe returns an error and releases what it acquired, and that
+ * the sweep reached at least every allocation the probe makes.
+ */
+static void drvmem_unwind_probe_unwinds_at_every_fault_point(struct kunit *test)
+{
+	const struct drvmem_unwind_case *c = test->param_value;
+	unsigned int points;
+
+	if (c->note)
+		kunit_info(test, "%s: %s\n", c->drv, c->note);
+	points = drvmem_sweep_probe(test, c->drv, "drvmem_", c->points);
+	KUNIT_EXPECT_GE(test, points, c->points);
+}
+
+static struct kunit_case drvmem_unwind_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_unwind_remove_releases_everything,
+			 drvmem_unwind_gen_params),
+	KUNIT_CASE_PARAM(drvmem_unwind_probe_unwinds_at_every_fault_point,
+			 drvmem_unwind_gen_params),
+	{}
+};
+
+static struct kunit_suite drvmem_unwind_test_suite = {
+	.name = "drvmem_unwind",
+	.init = drvmem_kit_init,
+	.test_cases = drvmem_unwind_test_cases,
+};
+kunit_test_suite(drvmem_unwind_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for drvmem's goto-unwind reference drivers");
+MODULE_LICENSE("GPL");

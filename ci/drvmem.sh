@@ -136,7 +136,9 @@ run_kunit() {
 	[ -n "${KUNIT_JSON:-}" ] && json="--json=$KUNIT_JSON"
 	cd "$t"
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
+	# kasan_multi_shot: tests that provoke a KASAN report on purpose run
 	exec python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
+		--kernel_args=kasan_multi_shot \
 		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
 }
 
@@ -170,7 +172,7 @@ kunit-x86_64)
 	mkdir -p "$CACHE"
 	# the top .kunitconfig without its UML-only block, plus SMP
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
-	echo CONFIG_SMP=y >>"$CACHE/x86_64.kunitconfig"
+	printf "CONFIG_SMP=y\nCONFIG_UNWINDER_FRAME_POINTER=y\n" >>"$CACHE/x86_64.kunitconfig"
 	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \
 		--build_dir="$CACHE/build-x86_64" --qemu_args="-smp 2"
 	;;

@@ -28,6 +28,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/debugfs.h>
+#include <linux/init.h>
 #include <linux/device.h>
 #include <linux/kallsyms.h>
 #include <linux/ktime.h>
@@ -118,13 +119,14 @@ struct drvmem_kit {
 	u64 dma_saved_limit;
 
 	/* tripwire */
-	bool reporting;
+	bool reporting, trip_next;
 	unsigned int trips;
 	char trip[DRVMEM_MSG_LEN];
 	const char *allow;
 	u32 *dma_errors, dma_errors_seen, *dma_show, saved_dma_show;
 
 	/* findings kept for the self-test */
+	struct kunit *hidden_test;
 	bool capturing;
 	unsigned int captured;
 	char capture[DRVMEM_MSG_LEN];
@@ -644,6 +646,23 @@ static void kit_note_injection(struct drvmem_kit *kit)
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
 }
 
+/* Called with kit->lock held. */
+static void kit_trip_append(struct drvmem_kit *kit, const char *text,
+			    size_t len)
+{
+	size_t used = strlen(kit->trip);
+
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (used && used < sizeof(kit->trip) - 3) {
+		memcpy(kit->trip + used, " / ", 3);
+		used += 3;
+	}
+	len = min(len, sizeof(kit->trip) - 1 - used);
+	memcpy(kit->trip + used, text, len);
+	kit->trip[used + len] = '\0';
+}
+
 static void kit_on_console(void *data, const char *text, size_t len)
 {
 	struct drvmem_kit *kit = data;
@@ -655,16 +674,23 @@ static void kit_on_console(void *data, const char *text, size_t len)
 		return;
 	}
 
-	if (!in_task() || current != kit->task || kit->reporting ||
-	    !kit_is_report(text, len))
+	if (!in_task() || current != kit->task || kit->reporting)
 		return;
-	if (kit->allow && strnstr(text, kit->allow, len))
+	raw_spin_lock_irqsave(&kit->lock, flags);
+	if (kit->trip_next) {
+		/* a WARN prints its message after the WARNING: line */
+		kit->trip_next = false;
+		kit_trip_append(kit, text, len);
+	}
+	raw_spin_unlock_irqrestore(&kit->lock, flags);
+	if (!kit_is_report(text, len) ||
+	    (kit->allow && strnstr(text, kit->allow, len)))
 		return;
 	raw_spin_lock_irqsave(&kit->lock, flags);
 	if (!kit->trips++) {
-		len = min(len, sizeof(kit->trip) - 1);
-		memcpy(kit->trip, text, len);
-		kit->trip[len] = '\0';
+		kit->trip[0] = '\0';
+		kit_trip_append(kit, text, len);
+		kit->trip_next = true;
 	}
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
 }
@@ -852,6 +878,7 @@ bool drvmem_tripwire_check(struct kunit *test)
 	trips = kit->trips;
 	strscpy(trip, kit->trip, sizeof(trip));
 	kit->trips = 0;
+	kit->trip_next = false;
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
 
 	if (kit->dma_errors) {
@@ -873,7 +900,9 @@ EXPORT_SYMBOL_GPL(drvmem_tripwire_check);
  * @test: the test
  *
  * For self-tests that expect the kit to flag a broken driver.  Reports
- * printed before this call still fail the test.
+ * printed before this call still fail the test.  Until drvmem_capture_end(),
+ * KASAN and UBSAN reports do not fail the test either: the tripwire turns
+ * them into findings.
  */
 void drvmem_capture_begin(struct kunit *test)
 {
@@ -883,6 +912,9 @@ void drvmem_capture_begin(struct kunit *test)
 	kit->capturing = true;
 	kit->captured = 0;
 	kit->capture[0] = '\0';
+	/* KASAN and UBSAN fail current->kunit_test: let the tripwire see them */
+	kit->hidden_test = current->kunit_test;
+	current->kunit_test = NULL;
 }
 EXPORT_SYMBOL_GPL(drvmem_capture_begin);
 
@@ -897,6 +929,7 @@ const char *drvmem_capture_end(struct kunit *test)
 {
 	struct drvmem_kit *kit = drvmem_kit_of(test);
 
+	current->kunit_test = kit->hidden_test;
 	drvmem_tripwire_check(test);
 	kit->capturing = false;
 	if (!kit->captured)
@@ -1042,8 +1075,8 @@ EXPORT_SYMBOL_GPL(drvmem_ledger_check);
  *	count; NULL for every fault point of the test's task
  *
  * Makes sleeping allocations (GFP_KERNEL) and order-0 pages failable,
- * confines failures to @subject, exempts the stack depot (KASAN's and
- * page_owner's bookkeeping), and has each injected fault announce itself in
+ * confines failures to @subject, exempts DMA-API debugging's bookkeeping
+ * (or, without it, the stack depot's), and has each injected fault announce itself in
  * one line without a stack dump, so that the kit can tell which call of the
  * code under test it failed.
  * Nothing fails until the task's fail_nth is set (drvmem_sweep() does) or
@@ -1067,13 +1100,22 @@ void drvmem_fault_begin(struct kunit *test, const void *subject)
 		start = (unsigned long)subject - offset;
 		end = start + size;
 	}
+	/*
+	 * One function can be exempt.  DMA-API debugging, when on, turns
+	 * itself off for good when its own allocation fails; the stack depot
+	 * (KASAN, page_owner) only loses one stack.
+	 */
+	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		reject_start = kallsyms_lookup_name("add_dma_entry");
 #ifdef CONFIG_STACKDEPOT
-	if (kallsyms_lookup_size_offset((unsigned long)stack_depot_save_flags,
-					&size, &offset)) {
-		reject_start = (unsigned long)stack_depot_save_flags - offset;
-		reject_end = reject_start + size;
-	}
+	else
+		reject_start = (unsigned long)stack_depot_save_flags;
 #endif
+	if (reject_start &&
+	    kallsyms_lookup_size_offset(reject_start, &size, &offset))
+		reject_end = reject_start + size;
+	else
+		reject_start = 0;
 	for (i = 0; i < ARRAY_SIZE(kit->attr); i++) {
 		struct drvmem_fault_attr *a = &kit->attr[i];
 
@@ -1160,7 +1202,8 @@ EXPORT_SYMBOL_GPL(drvmem_fault_end);
  * device's addressing (bus_dma_limit) so that dma-direct refuses every
  * further mapping with DMA_MAPPING_ERROR, until drvmem_fault_end() or the
  * end of the test.  dma-direct's one-time warning about the refused address
- * is expected and does not trip the tripwire.
+ * is expected and does not trip the tripwire.  With @nth = 1 the device is
+ * narrowed at once, so its coherent allocations fail too.
  */
 void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 			 unsigned int nth)
@@ -1172,7 +1215,8 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 	kit->dma_saved_limit = dev->bus_dma_limit;
 	kit->dma_seen = 0;
 	kit->dma_nth = nth;
-	kit->allow = "dma_direct_map";
+	/* "WARNING: ... at kernel/dma/direct.h:103 dma_map_page_attrs+..." */
+	kit->allow = "kernel/dma/direct.h";
 	kit->dma_dev = dev;
 	if (nth == 1)
 		dev->bus_dma_limit = 1;
@@ -1213,6 +1257,7 @@ struct kit_site {
 	unsigned long site;
 	const char *api;
 	unsigned int count;
+	u8 kind;
 };
 
 #define DRVMEM_SITES	64
@@ -1232,7 +1277,9 @@ static unsigned int kit_live_sites(struct drvmem_kit *kit,
 		if (j == nr) {
 			if (nr == DRVMEM_SITES)
 				continue;
-			sites[nr++] = (struct kit_site) { e->site, e->api, 0 };
+			sites[nr++] = (struct kit_site) {
+				.site = e->site, .api = e->api, .kind = e->kind,
+			};
 		}
 		sites[j].count++;
 	}
@@ -1256,33 +1303,111 @@ static const struct kit_site *kit_missing(struct drvmem_kit *kit,
 	return NULL;
 }
 
-/*
- * Every allocation the step holds when nothing fails must have been failed
- * by some fault point, else the sweep did not reach it.  alloc_percpu() has
- * no fault point in 6.12: say so, its unwind is reached by a later step.
- */
-static void kit_check_coverage(struct kunit *test,
-			       const struct drvmem_step *step,
-			       const struct kit_site *base, unsigned int nr_base,
-			       const struct kit_site *failed,
-			       unsigned int nr_failed)
-{
-	unsigned int i, j;
+/* The state of one sweep. */
+struct kit_sweep {
+	const struct drvmem_step *step;
+	void *ctx;
+	struct kit_site base[DRVMEM_SITES], now[DRVMEM_SITES];
+	unsigned long failed[DRVMEM_SITES];
+	unsigned int nr_base, nr_failed, runs;
+	char where[DRVMEM_MSG_LEN];
+};
 
-	for (i = 0; i < nr_base; i++) {
-		for (j = 0; j < nr_failed && failed[j].site != base[i].site; j++)
-			;
-		if (j < nr_failed)
-			continue;
-		if (!strcmp(base[i].api, "alloc_percpu"))
-			kunit_info(test,
-				   "%s: alloc_percpu from %pS has no fault point; its unwind is reached by failing a later step\n",
-				   step->name, (void *)base[i].site);
-		else
+static bool kit_site_failed(const struct kit_sweep *sw, unsigned long site)
+{
+	unsigned int i;
+
+	for (i = 0; i < sw->nr_failed; i++)
+		if (sw->failed[i] == site)
+			return true;
+	return false;
+}
+
+static bool kit_site_unfailable(const struct kit_site *s)
+{
+	return !strcmp(s->api, "alloc_percpu") || s->kind == DRVMEM_DMA_MAP ||
+	       s->kind == DRVMEM_DMA_SG;
+}
+
+/*
+ * Run the step once with its n-th fault point failed and check the result.
+ * Return: whether a fault was injected (the step reached n fault points).
+ */
+static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
+			   unsigned int n)
+{
+	const struct drvmem_step *step = sw->step;
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	const struct kit_site *missing;
+	bool injected;
+	int ret;
+
+	drvmem_ledger_begin(test, step->owner);
+	WRITE_ONCE(current->fail_nth, n);
+	ret = step->run(test, sw->ctx);
+	injected = !READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	drvmem_ledger_end(test);
+	sw->runs++;
+
+	if (!injected)
+		scnprintf(sw->where, sizeof(sw->where),
+			  "%s with no fault injected", step->name);
+	else if (kit->failed_site)
+		scnprintf(sw->where, sizeof(sw->where),
+			  "%s, fault point %u (%s from %pS)", step->name, n,
+			  kit->failed_api, (void *)kit->failed_site);
+	else
+		scnprintf(sw->where, sizeof(sw->where),
+			  "%s, fault point %u (inside the kernel)", step->name,
+			  n);
+	if (injected && kit->failed_site && sw->nr_failed < DRVMEM_SITES &&
+	    !kit_site_failed(sw, kit->failed_site))
+		sw->failed[sw->nr_failed++] = kit->failed_site;
+
+	if (!injected && ret) {
+		drvmem_finding(test, "%s: failed with %d", sw->where, ret);
+	} else if (injected && !ret) {
+		/* success is fine if the kernel absorbed the fault */
+		missing = kit_missing(kit, sw->base, sw->nr_base, sw->now);
+		if (missing)
 			drvmem_finding(test,
-				       "%s: the %s from %pS never failed: the sweep did not reach it",
-				       step->name, base[i].api,
-				       (void *)base[i].site);
+				       "%s: returned 0 without the %s from %pS: a missing NULL check?",
+				       sw->where, missing->api,
+				       (void *)missing->site);
+	}
+	if (ret)
+		kit_sweep_check(test, step, sw->ctx, sw->where);
+	else
+		kit_sweep_undo(test, step, sw->ctx, sw->where);
+	return injected;
+}
+
+/* Sweep fault points 1, 2, ... until several runs in a row reach none. */
+static unsigned int kit_sweep_all(struct kunit *test, struct kit_sweep *sw)
+{
+	unsigned int n, clean = 0, points = 0;
+
+	for (n = 1; n <= DRVMEM_SWEEP_MAX && clean < DRVMEM_SWEEP_CLEAN; n++) {
+		if (kit_sweep_once(test, sw, n)) {
+			points = n;
+			clean = 0;
+		} else {
+			clean++;
+		}
+	}
+	return points;
+}
+
+/* Point the fault filter at one call site of the owner (or everywhere). */
+static void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
+			      unsigned long end)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kit->attr); i++) {
+		*kit->attr[i].require_start = start;
+		*kit->attr[i].require_end = end;
 	}
 }
 
@@ -1297,30 +1422,31 @@ static void kit_check_coverage(struct kunit *test,
  * step must return an error, leave nothing allocated (ledger) and print no
  * warning (tripwire); if it succeeds anyway, it must hold everything the
  * baseline held (the kernel may absorb a fault, e.g. vmalloc retries a
- * page), else it lost a resource: a missing NULL check.  When a run reaches
- * fewer than n fault points, no fault was injected: that run must succeed.
- * Every success is undone with @step->undo, after which the ledger must be
- * empty.  Each failure is a finding naming the fault point and the
- * allocation that was failed.
+ * page), else it lost a resource: a missing NULL check.  Every success is
+ * undone with @step->undo, after which the ledger must be empty.
  *
- * Return: the number of fault points the step reached.
+ * The number of fault points before a given call varies between runs (a
+ * slab needs a new page only when full, a vmalloc preloads a node only when
+ * it has none), so counting alone can step over a call.  The sweep goes on
+ * until several runs in a row reach no n-th point, then aims at each call
+ * of the baseline that no run failed: only fault points under that call
+ * count, 1, 2, ... again.  A call that still never failed is a finding.
+ *
+ * Return: the number of runs with a fault injected.
  */
 unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			  void *ctx)
 {
 	struct drvmem_kit *kit = drvmem_kit_of(test);
-	const struct kit_site *missing;
-	struct kit_site *base, *now, *failed;
-	char where[DRVMEM_MSG_LEN];
-	unsigned int n, nr_base, nr_failed = 0, clean = 0, points = 0;
-	bool injected;
+	unsigned int i, points, injected = 0;
+	struct kit_sweep *sw;
 	u64 start;
 	int ret;
 
-	base = kunit_kcalloc(test, 3 * DRVMEM_SITES, sizeof(*base), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, base);
-	now = base + DRVMEM_SITES;
-	failed = now + DRVMEM_SITES;
+	sw = kunit_kzalloc(test, sizeof(*sw), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sw);
+	sw->step = step;
+	sw->ctx = ctx;
 
 	/* the baseline: what the step holds when nothing fails */
 	drvmem_ledger_begin(test, step->owner);
@@ -1331,78 +1457,67 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			       step->name, ret);
 		return 0;
 	}
-	nr_base = kit_live_sites(kit, base);
-	scnprintf(where, sizeof(where), "%s with no fault injected", step->name);
-	kit_sweep_undo(test, step, ctx, where);
+	sw->nr_base = kit_live_sites(kit, sw->base);
+	scnprintf(sw->where, sizeof(sw->where), "%s with no fault injected",
+		  step->name);
+	kit_sweep_undo(test, step, ctx, sw->where);
 
 	drvmem_fault_begin(test, step->subject);
 	start = ktime_get_ns();
-	for (n = 1; n <= DRVMEM_SWEEP_MAX; n++) {
-		drvmem_ledger_begin(test, step->owner);
-		WRITE_ONCE(current->fail_nth, n);
-		ret = step->run(test, ctx);
-		injected = !READ_ONCE(current->fail_nth);
-		WRITE_ONCE(current->fail_nth, 0);
-		drvmem_ledger_end(test);
+	points = kit_sweep_all(test, sw);
+	for (i = 0; i < sw->nr_base; i++) {
+		struct kit_site *b = &sw->base[i];
 
-		if (injected && kit->failed_site && nr_failed < DRVMEM_SITES)
-			failed[nr_failed++].site = kit->failed_site;
-
-		if (!injected)
-			scnprintf(where, sizeof(where), "%s with no fault injected",
-				  step->name);
-		else if (kit->failed_site)
-			scnprintf(where, sizeof(where),
-				  "%s, fault point %u (%s from %pS)", step->name,
-				  n, kit->failed_api, (void *)kit->failed_site);
-		else
-			scnprintf(where, sizeof(where),
-				  "%s, fault point %u (inside the kernel)",
-				  step->name, n);
-
-		if (!injected && ret) {
-			drvmem_finding(test, "%s: failed with %d", where, ret);
-		} else if (injected && !ret) {
-			/* success is fine if the kernel absorbed the fault */
-			missing = kit_missing(kit, base, nr_base, now);
-			if (missing)
-				drvmem_finding(test,
-					       "%s: returned 0 without the %s from %pS: a missing NULL check?",
-					       where, missing->api,
-					       (void *)missing->site);
-		}
-		if (ret) {
-			kit_sweep_check(test, step, ctx, where);
-		} else {
-			kit_sweep_undo(test, step, ctx, where);
-		}
-		/*
-		 * The number of fault points varies a little from run to run
-		 * (a vmalloc preloads a node only when it has none, a slab
-		 * needs a new page only when full): go on past the first run
-		 * that reached fewer than n, until several in a row did.
-		 */
-		if (injected) {
-			points = n;
-			clean = 0;
-		} else if (++clean == DRVMEM_SWEEP_CLEAN) {
-			break;
-		}
+		if (kit_site_failed(sw, b->site) || kit_site_unfailable(b))
+			continue;
+		kit_fault_require(kit, b->site, b->site + 1);
+		injected += kit_sweep_all(test, sw);
 	}
 	drvmem_fault_end(test);
-	n = points;
-	kunit_info(test, "%s: swept %u fault points in %llu us\n", step->name,
-		   n, div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
-	kit_check_coverage(test, step, base, nr_base, failed, nr_failed);
-	if (n < step->min_points)
+
+	kunit_info(test, "%s: swept %u fault points (%u more aimed at single calls) in %u runs, %llu us\n",
+		   step->name, points, injected, sw->runs,
+		   div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+	for (i = 0; i < sw->nr_base; i++) {
+		struct kit_site *b = &sw->base[i];
+
+		if (kit_site_failed(sw, b->site))
+			continue;
+		if (kit_site_unfailable(b))
+			kunit_info(test,
+				   "%s: %s from %pS has no allocation fault point; its unwind is reached by failing a later step\n",
+				   step->name, b->api, (void *)b->site);
+		else
+			drvmem_finding(test,
+				       "%s: the %s from %pS never failed: the sweep did not reach it",
+				       step->name, b->api, (void *)b->site);
+	}
+	if (points < step->min_points)
 		drvmem_finding(test,
 			       "%s reached %u fault points, fewer than the %u failable allocations it makes: the sweep is incomplete",
-			       step->name, n, step->min_points);
-	return n;
+			       step->name, points, step->min_points);
+	return points + injected;
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep);
 
 #define DRVMEM_DEV_SUFFIX "-kunit"
+
+/**
+ * drvmem_kasan_reports_again() - will KASAN report a second bug?
+ *
+ * KASAN reports only the first bug of a boot unless booted with
+ * kasan_multi_shot (make kunit passes it).  A test that provokes a KASAN
+ * report on purpose must skip otherwise, or it would blind KASAN for the
+ * tests after it.
+ *
+ * Return: true if KASAN is off or booted with kasan_multi_shot.
+ */
+bool drvmem_kasan_reports_again(void)
+{
+	return !IS_ENABLED(CONFIG_KASAN) ||
+	       strstr(saved_command_line, "kasan_multi_shot");
+}
+EXPORT_SYMBOL_GPL(drvmem_kasan_reports_again);
 
 /**
  * drvmem_platform_device() - an unbound platform device for a driver
@@ -1431,6 +1546,31 @@ struct platform_device *drvmem_platform_device(struct kunit *test,
 	return pdev;
 }
 EXPORT_SYMBOL_GPL(drvmem_platform_device);
+
+/**
+ * drvmem_platform_driver() - register a test-owned platform driver
+ * @test: the test
+ * @name: the driver's name
+ * @probe: its probe
+ * @remove: its remove, or NULL
+ *
+ * For drivers kept beside a suite (broken variants): unregistered when the
+ * test ends.  Asserts on failure.
+ */
+void drvmem_platform_driver(struct kunit *test, const char *name,
+			    int (*probe)(struct platform_device *pdev),
+			    void (*remove)(struct platform_device *pdev))
+{
+	struct platform_driver *drv;
+
+	drv = kunit_kzalloc(test, sizeof(*drv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, drv);
+	drv->probe = probe;
+	drv->remove = remove;
+	drv->driver.name = name;
+	KUNIT_ASSERT_EQ(test, kunit_platform_driver_register(test, drv), 0);
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_driver);
 
 static struct device_driver *drvmem_driver(struct kunit *test,
 					   struct platform_device *pdev)
@@ -1544,6 +1684,57 @@ unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 	return drvmem_sweep(test, &step, pdev);
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
+
+/**
+ * drvmem_broken_next() - KUnit parameter generator over a table of bugs
+ * @table: the broken drivers
+ * @count: how many
+ * @prev: the previous one, NULL for the first
+ * @desc: filled with the bug's description
+ *
+ * Return: the next broken driver, or NULL after the last.
+ */
+const void *drvmem_broken_next(const struct drvmem_broken *table,
+			       unsigned int count, const void *prev,
+			       char *desc)
+{
+	const struct drvmem_broken *b = prev;
+
+	b = b ? b + 1 : table;
+	if (b >= table + count)
+		return NULL;
+	strscpy(desc, b->bug, KUNIT_PARAM_DESC_SIZE);
+	return b;
+}
+EXPORT_SYMBOL_GPL(drvmem_broken_next);
+
+/**
+ * drvmem_expect_sweep_flags() - sweep a broken probe, expect a finding
+ * @test: the test
+ * @drv_name: the broken platform driver
+ * @owner: name prefix of its functions
+ * @bug: the bug, in words, for the failure message
+ * @expect: a piece of the first finding the kit must report
+ *
+ * A check that cannot fail proves nothing: this is how a suite shows that
+ * the kit flags a common error.  Fails the test if the sweep of the probe
+ * (and the remove after it) reports nothing, or something else first.
+ */
+void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
+			       const char *owner, const char *bug,
+			       const char *expect)
+{
+	const char *finding;
+
+	drvmem_capture_begin(test);
+	drvmem_sweep_probe(test, drv_name, owner, 1);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", bug);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, expect),
+				  "%s: flagged as \"%s\", expected \"%s\"",
+				  bug, finding, expect);
+}
+EXPORT_SYMBOL_GPL(drvmem_expect_sweep_flags);
 
 static void drvmem_kit_release(void *data)
 {

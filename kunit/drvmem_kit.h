@@ -77,6 +77,25 @@ struct drvmem_step {
 	unsigned int min_points;
 };
 
+/**
+ * struct drvmem_broken - a broken driver and what the kit must say about it
+ * @name: platform driver name
+ * @probe: the driver's probe
+ * @remove: the driver's remove
+ * @bug: the error, in words
+ * @expect: a piece of the first finding the kit must report
+ * @kasan: the bug is memory-unsafe: run it only where KASAN catches it and
+ *	reports again afterwards (see drvmem_kasan_reports_again())
+ */
+struct drvmem_broken {
+	const char *name;
+	int (*probe)(struct platform_device *pdev);
+	void (*remove)(struct platform_device *pdev);
+	const char *bug;
+	const char *expect;
+	bool kasan;
+};
+
 int drvmem_kit_init(struct kunit *test);
 
 unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
@@ -89,6 +108,15 @@ struct platform_device *drvmem_platform_device(struct kunit *test,
 int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev);
 void drvmem_platform_unbind(struct kunit *test, struct platform_device *pdev);
 unsigned int drvmem_devres_count(struct device *dev);
+void drvmem_platform_driver(struct kunit *test, const char *name,
+			    int (*probe)(struct platform_device *pdev),
+			    void (*remove)(struct platform_device *pdev));
+const void *drvmem_broken_next(const struct drvmem_broken *table,
+			       unsigned int count, const void *prev,
+			       char *desc);
+void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
+			       const char *owner, const char *bug,
+			       const char *expect);
 
 void drvmem_ledger_begin(struct kunit *test, const char *owner);
 void drvmem_ledger_end(struct kunit *test);
@@ -103,6 +131,7 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 			 unsigned int nth);
 
 bool drvmem_tripwire_check(struct kunit *test);
+bool drvmem_kasan_reports_again(void);
 
 void drvmem_capture_begin(struct kunit *test);
 const char *drvmem_capture_end(struct kunit *test);

@@ -19,34 +19,10 @@
 #include "drvmem_kit.h"
 #include "kit_broken.h"
 
-static void drvmem_broken_desc(const struct drvmem_broken *b, char *desc)
-{
-	strscpy(desc, b->bug, KUNIT_PARAM_DESC_SIZE);
-}
-
 static const void *drvmem_kit_gen_broken(const void *prev, char *desc)
 {
-	const struct drvmem_broken *b = prev;
-
-	b = b ? b + 1 : drvmem_broken_unwind;
-	if (b >= drvmem_broken_unwind + drvmem_broken_unwind_count)
-		return NULL;
-	drvmem_broken_desc(b, desc);
-	return b;
-}
-
-/* Register a test-owned platform driver for a broken variant. */
-static void drvmem_kit_register(struct kunit *test,
-				const struct drvmem_broken *b)
-{
-	struct platform_driver *drv;
-
-	drv = kunit_kzalloc(test, sizeof(*drv), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, drv);
-	drv->probe = b->probe;
-	drv->remove = b->remove;
-	drv->driver.name = b->name;
-	KUNIT_ASSERT_EQ(test, kunit_platform_driver_register(test, drv), 0);
+	return drvmem_broken_next(drvmem_broken_unwind,
+				  drvmem_broken_unwind_count, prev, desc);
 }
 
 /*
@@ -58,17 +34,9 @@ static void drvmem_kit_register(struct kunit *test,
 static void drvmem_kit_sweep_flags_broken_driver(struct kunit *test)
 {
 	const struct drvmem_broken *b = test->param_value;
-	const char *finding;
 
-	drvmem_kit_register(test, b);
-	drvmem_capture_begin(test);
-	drvmem_sweep_probe(test, b->name, "drvmem_", 1);
-	finding = drvmem_capture_end(test);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", b->bug);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, b->expect),
-				  "%s: flagged as \"%s\", expected \"%s\"",
-				  b->bug, finding, b->expect);
+	drvmem_platform_driver(test, b->name, b->probe, b->remove);
+	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
 }
 
 /*

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Broken managed-resource (devm) drivers, for the drvmem_devm suite only.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/device.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "devm_broken.h"
+
+struct drvmem_broken_devm {
+	void *buf;
+	u32 *table;
+	void *scratch;
+};
+
+static void drvmem_broken_devm_vfree(void *table)
+{
+	vfree(table);
+}
+
+static void drvmem_broken_devm_kfree(void *buf)
+{
+	kfree(buf);
+}
+
+/* Bug: kfree() of devm_kzalloc() memory; devres frees it again at unbind. */
+static int drvmem_broken_devm_kfree_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = devm_kzalloc(&pdev->dev, SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+static void drvmem_broken_devm_kfree_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv = platform_get_drvdata(pdev);
+
+	/* BUG: devres owns this memory */
+	kfree(priv->buf);
+}
+
+/* Bug: a manual resource that the author assumed devm would release. */
+static int drvmem_broken_devm_assumed_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: vmalloc() is not managed, and nothing ever frees it */
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+/*
+ * Bug: a managed allocation bound to the wrong device (the parent bus): it
+ * is not released when this driver unbinds, only when the bus goes away,
+ * which in a test kernel is never (each probe leaks 64 bytes).
+ */
+static int drvmem_broken_devm_wrong_dev_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: &pdev->dev, not its parent */
+	priv->scratch = devm_kzalloc(pdev->dev.parent, SZ_64, GFP_KERNEL);
+	if (!priv->scratch)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+/*
+ * Bug: release actions registered in the wrong order: devres releases the
+ * buffer before the table that was allocated after it.
+ */
+static int drvmem_broken_devm_order_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv;
+	int ret;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		return -ENOMEM;
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table) {
+		kfree(priv->buf);
+		return -ENOMEM;
+	}
+	/* BUG: the table's action must be added after the buffer's */
+	ret = devm_add_action_or_reset(&pdev->dev, drvmem_broken_devm_vfree,
+				       priv->table);
+	if (ret) {
+		kfree(priv->buf);
+		return ret;
+	}
+	return devm_add_action_or_reset(&pdev->dev, drvmem_broken_devm_kfree,
+					priv->buf);
+}
+
+/* Bug: devm allocates, it does not check: no NULL check. */
+static int drvmem_broken_devm_no_check_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_devm *priv;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: no NULL check */
+	priv->buf = devm_kzalloc(&pdev->dev, SZ_64, GFP_KERNEL);
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+const struct drvmem_broken drvmem_broken_devm[] = {
+	{
+		.name = "drvmem-broken-devm-kfree",
+		.probe = drvmem_broken_devm_kfree_probe,
+		.remove = drvmem_broken_devm_kfree_remove,
+		.bug = "kfree() of devm_kzalloc() memory",
+		.expect = "not the start of an allocation",
+		.kasan = true,
+	},
+	{
+		.name = "drvmem-broken-devm-assumed",
+		.probe = drvmem_broken_devm_assumed_probe,
+		.bug = "a manual resource assumed managed",
+		.expect = "vmalloc of 65536 B (vmalloc area)",
+	},
+	{
+		.name = "drvmem-broken-devm-wrong-dev",
+		.probe = drvmem_broken_devm_wrong_dev_probe,
+		.bug = "a devm resource bound to the wrong device",
+		.expect = "devm_kmalloc of",
+	},
+	{
+		.name = "drvmem-broken-devm-order",
+		.probe = drvmem_broken_devm_order_probe,
+		.bug = "release actions registered in the wrong order",
+		.expect = "freed out of order",
+	},
+	{
+		.name = "drvmem-broken-devm-no-check",
+		.probe = drvmem_broken_devm_no_check_probe,
+		.bug = "a managed allocation without its NULL check",
+		.expect = "missing NULL check",
+	},
+};
+const unsigned int drvmem_broken_devm_count = ARRAY_SIZE(drvmem_broken_devm);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Broken managed-resource drivers for the drvmem_devm suite: each carries
+ * one of the common devm mistakes, and the suite must flag it.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+#ifndef _DRVMEM_DEVM_BROKEN_H
+#define _DRVMEM_DEVM_BROKEN_H
+
+#include "drvmem_kit.h"
+
+extern const struct drvmem_broken drvmem_broken_devm[];
+extern const unsigned int drvmem_broken_devm_count;
+
+#endif /* _DRVMEM_DEVM_BROKEN_H */

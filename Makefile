@@ -48,7 +48,7 @@ selftest:
 	@$(CI)/selftest.sh
 
 lint:
-	@$(CI)/drvmem.sh lint
+	@$(CI)/drvmem.sh checkpatch && $(CI)/drvmem.sh kerneldoc
 
 check:
 	@$(CI)/check.sh

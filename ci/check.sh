@@ -41,18 +41,6 @@ selftests() {
 	[ "$p" -gt 0 ] || fail=$((fail + 1))
 }
 
-checkpatch() {
-	cd "$REPO" && perl "$TREE/scripts/checkpatch.pl" --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES -f $(git ls-files '*.c' '*.h' 2>/dev/null ||
-		find kunit drivers-under-test -name '*.[ch]')
-}
-
-kerneldoc() {
-	out=$(cd "$REPO" && perl "$TREE/scripts/kernel-doc" -none -Wall \
-		kunit/drvmem_kit.h kunit/drvmem_kit.c drivers-under-test/*.h 2>&1)
-	[ -z "$out" ] || { echo "$out"; return 1; }
-}
-
 shellscripts() {
 	command -v shellcheck >/dev/null 2>&1 || { echo "shellcheck not installed"; return 0; }
 	shellcheck -s sh "$REPO"/ci/*.sh "$REPO/.ci/run"
@@ -64,6 +52,7 @@ kunit_tier() {
 	rm -f "$json"
 	KUNIT_JSON=$json "$REPO/ci/drvmem.sh" "$2"
 	echo "kunit.py ($1) exited with $?"
+	# shellcheck disable=SC2046 # three numbers
 	set -- $(python3 "$REPO/ci/kunit_summary.py" "$json" | tee "$CACHE/summary-$1.txt")
 	pass=$((pass + $1))
 	fail=$((fail + $2))
@@ -79,8 +68,9 @@ echo "drvmem check: self-tests"
 selftests
 TREE=$("$REPO/ci/drvmem.sh" tree) || exit 1
 echo "drvmem check: static checks against $TREE"
-check "checkpatch --strict on every C file" checkpatch
-check "kernel-doc on the kit and driver headers" kerneldoc
+export KERNEL_SRC="$TREE"
+check "checkpatch --strict on every C file" "$REPO/ci/drvmem.sh" checkpatch
+check "kernel-doc on the kit and driver headers" "$REPO/ci/drvmem.sh" kerneldoc
 check "shellcheck on ci/ and .ci/run" shellscripts
 echo "drvmem check: KUnit suites under UML"
 kunit_tier um kunit

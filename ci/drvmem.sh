@@ -8,7 +8,8 @@
 #   drvmem.sh unstage        remove exactly what stage added
 #   drvmem.sh kunit          stage, then kunit.py run under UML
 #   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
-#   drvmem.sh lint           checkpatch --strict and kernel-doc on the C sources
+#   drvmem.sh checkpatch     checkpatch --strict on the C sources
+#   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and driver headers
 #
 # Environment: KERNEL_SRC (a kernel tree; default: linux-source-6.12 unpacked
 # into $CACHE), CACHE (default ~/.cache/drvmem), BUILD_DIR, JOBS, FILTER,
@@ -62,11 +63,15 @@ fetch_tree() {
 check_tree() {
 	t=$1
 	[ -d "$t" ] || die "KERNEL_SRC=$t is not a directory: point it at a Linux source tree"
-	[ -f "$t/Makefile" ] && [ -f "$t/tools/testing/kunit/kunit.py" ] && [ -f "$t/drivers/misc/Kconfig" ] ||
+	if [ ! -f "$t/Makefile" ] || [ ! -f "$t/tools/testing/kunit/kunit.py" ] ||
+	   [ ! -f "$t/drivers/misc/Kconfig" ]; then
 		die "$t is not a Linux source tree (no tools/testing/kunit/kunit.py): set KERNEL_SRC to one"
+	fi
 	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$t/Makefile")
 	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$t/Makefile")
-	[ -n "$v" ] && [ -n "$p" ] || die "$t/Makefile has no VERSION/PATCHLEVEL: not a Linux source tree"
+	if [ -z "$v" ] || [ -z "$p" ]; then
+		die "$t/Makefile has no VERSION/PATCHLEVEL: not a Linux source tree"
+	fi
 	if [ "$v" -lt 6 ] || { [ "$v" -eq 6 ] && [ "$p" -lt 8 ]; }; then
 		die "$t is Linux $v.$p; drvmem needs 6.8 or later (kunit_device_register()): use $PKG"
 	fi
@@ -142,27 +147,35 @@ run_kunit() {
 		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
 }
 
-lint() {
-	t=$1
+# checkpatch TREE - the kernel's style checker, --strict, on every C file
+checkpatch() {
 	cd "$REPO"
-	files=$(git ls-files '*.c' '*.h' 2>/dev/null || find kunit drivers-under-test -name '*.[ch]')
-	# shellcheck disable=SC2086 # one argument per file
-	perl "$t/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files
-	# shellcheck disable=SC2086
-	perl "$t/scripts/kernel-doc" -none -Wall $(ls kunit/*.h kunit/drvmem_kit.c)
+	# shellcheck disable=SC2046 # one argument per file; no spaces in names
+	perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES -f $(find kunit drivers-under-test -name '*.[ch]' | sort)
+}
+
+# kerneldoc TREE - kernel-doc warnings on the kit and the drivers' headers
+kerneldoc() {
+	cd "$REPO"
+	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/drvmem_kit.h \
+		kunit/drvmem_kit.c drivers-under-test/*.h 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
 cmd=${1:-}
 case $cmd in
-tree | stage | unstage | lint | kunit | kunit-x86_64) t=$(tree) || exit 1 ;;
-*) die "usage: drvmem.sh tree|stage|unstage|kunit|kunit-x86_64|lint" ;;
+tree | stage | unstage | checkpatch | kerneldoc | kunit | kunit-x86_64)
+	t=$(tree) || exit 1
+	;;
+*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|kunit|kunit-x86_64" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
 stage) stage "$t" ;;
 unstage) unstage "$t" ;;
-lint) lint "$t" ;;
+checkpatch) checkpatch "$t" ;;
+kerneldoc) kerneldoc "$t" ;;
 kunit)
 	stage "$t"
 	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="${BUILD_DIR:-$CACHE/build-um}"

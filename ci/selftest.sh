@@ -32,6 +32,7 @@ fake_tree() {
 	printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = 0\n' "${2:-6}" "${3:-12}" >"$1/Makefile"
 	: >"$1/tools/testing/kunit/kunit.py"
 	printf 'menu "Misc devices"\n\nconfig FOO\n\tbool "foo"\n\nendmenu\n' >"$1/drivers/misc/Kconfig"
+	# shellcheck disable=SC2016 # a Makefile line, not shell
 	printf 'obj-$(CONFIG_FOO)\t\t+= foo.o\n' >"$1/drivers/misc/Makefile"
 }
 

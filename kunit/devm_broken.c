@@ -167,4 +167,5 @@ const struct drvmem_broken drvmem_broken_devm[] = {
 		.expect = "missing NULL check",
 	},
 };
+
 const unsigned int drvmem_broken_devm_count = ARRAY_SIZE(drvmem_broken_devm);

@@ -306,6 +306,7 @@ static struct kunit_suite drvmem_devm_test_suite = {
 	.init = drvmem_devm_init,
 	.test_cases = drvmem_devm_test_cases,
 };
+
 kunit_test_suite(drvmem_devm_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for drvmem's managed-resource reference drivers");

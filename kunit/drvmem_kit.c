@@ -193,6 +193,7 @@ static const struct drvmem_api drvmem_alloc_apis[] = {
 	{ "dma_map_sg", "dma_map_sg", K(DMA_SG) },
 	{ "dma_map_sgtable", "dma_map_sgtable", K(DMA_SG) },
 };
+
 #undef K
 
 /* The release APIs, with the kinds they release. */
@@ -212,6 +213,7 @@ static const struct drvmem_api kit_free_apis[] = {
 	{ "dma_unmap_resource", "dma_unmap_resource", K(DMA_MAP) },
 	{ "dma_unmap_sg", "dma_unmap_sg", K(DMA_SG) },
 };
+
 #undef K
 
 /*
@@ -238,7 +240,7 @@ static bool kit_prefixed(const char *sym, const char *prefix)
  * or the event comes from an allocator's own bookkeeping.
  */
 static bool kit_owner_frame(struct drvmem_kit *kit, unsigned long *site,
-			       char *callee, size_t len)
+			    char *callee, size_t len)
 {
 	unsigned long entries[DRVMEM_STACK_DEPTH];
 	char sym[KSYM_SYMBOL_LEN];
@@ -307,7 +309,7 @@ static struct drvmem_entry *kit_new_entry(struct drvmem_kit *kit)
 }
 
 static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
-				unsigned long key, size_t size, u8 dir)
+			     unsigned long key, size_t size, u8 dir)
 {
 	const struct drvmem_api *api;
 	char callee[KSYM_NAME_LEN];
@@ -342,8 +344,8 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 }
 
 static struct drvmem_entry *kit_find_entry(struct drvmem_kit *kit,
-					      enum drvmem_kind kind,
-					      unsigned long key)
+					   enum drvmem_kind kind,
+					   unsigned long key)
 {
 	unsigned int i = kit->nr;
 
@@ -365,7 +367,7 @@ static struct drvmem_entry *kit_find_seq(struct drvmem_kit *kit,
 }
 
 static struct drvmem_entry *kit_containing(struct drvmem_kit *kit,
-					      unsigned long addr)
+					   unsigned long addr)
 {
 	unsigned int i = kit->nr;
 
@@ -399,8 +401,8 @@ static void kit_note_order(struct drvmem_kit *kit, struct drvmem_entry *e)
 }
 
 static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
-			       unsigned long key, size_t size, u8 dir,
-			       unsigned long call_site)
+			    unsigned long key, size_t size, u8 dir,
+			    unsigned long call_site)
 {
 	const struct drvmem_api *api;
 	char callee[KSYM_NAME_LEN];
@@ -428,34 +430,34 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
 		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
 			kit_problem(kit,
-				       "%s from %pS released at %pS with size %zu, allocated with %zu",
-				       e->api, (void *)e->site, (void *)site,
-				       size, e->size);
+				    "%s from %pS released at %pS with size %zu, allocated with %zu",
+				    e->api, (void *)e->site, (void *)site,
+				    size, e->size);
 		else if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG) &&
 			 dir != e->dir)
 			kit_problem(kit,
-				       "%s from %pS unmapped at %pS with direction %u, mapped with %u",
-				       e->api, (void *)e->site, (void *)site,
-				       dir, e->dir);
+				    "%s from %pS unmapped at %pS with direction %u, mapped with %u",
+				    e->api, (void *)e->site, (void *)site,
+				    dir, e->dir);
 		if (own)
 			kit_note_order(kit, e);
 	} else if (e && own) {
 		kit_problem(kit,
-			       "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
-			       e->api, key, (void *)e->site, (void *)site,
-			       (void *)e->free_site);
+			    "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
+			    e->api, key, (void *)e->site, (void *)site,
+			    (void *)e->free_site);
 	} else if (own) {
 		in = kit_containing(kit, key);
 		if (in)
 			kit_problem(kit,
-				       "%s(%#lx) at %pS: not the start of an allocation, it is inside a %s of %zu B from %pS",
-				       callee, key, (void *)site, in->api,
-				       in->size, (void *)in->site);
+				    "%s(%#lx) at %pS: not the start of an allocation, it is inside a %s of %zu B from %pS",
+				    callee, key, (void *)site, in->api,
+				    in->size, (void *)in->site);
 		else
 			kit_problem(kit,
-				       "%s(%#lx) at %pS: a %s the code under test never allocated",
-				       callee, key, (void *)site,
-				       drvmem_kind_name[kind]);
+				    "%s(%#lx) at %pS: a %s the code under test never allocated",
+				    callee, key, (void *)site,
+				    drvmem_kind_name[kind]);
 	}
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
 }
@@ -463,99 +465,99 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 /* Tracepoint probes: data is the test's kit. */
 
 static void kit_on_kmalloc(void *data, unsigned long call_site,
-			      const void *ptr, size_t bytes_req,
-			      size_t bytes_alloc, gfp_t gfp, int node)
+			   const void *ptr, size_t bytes_req,
+			   size_t bytes_alloc, gfp_t gfp, int node)
 {
 	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr, bytes_req, 0);
 }
 
-static void kit_on_cache_alloc(void *data, unsigned long call_site,
-				  const void *ptr, struct kmem_cache *s,
-				  gfp_t gfp, int node)
+static void kit_on_kmem_cache_alloc(void *data, unsigned long call_site,
+				    const void *ptr, struct kmem_cache *s,
+				    gfp_t gfp, int node)
 {
 	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr,
-			    ptr ? kmem_cache_size(s) : 0, 0);
+			 ptr ? kmem_cache_size(s) : 0, 0);
 }
 
 static void kit_on_kfree(void *data, unsigned long call_site,
-			    const void *ptr)
+			 const void *ptr)
 {
 	kit_ledger_free(data, DRVMEM_SLAB, (unsigned long)ptr, 0, 0, 0);
 }
 
-static void kit_on_cache_free(void *data, unsigned long call_site,
-				 const void *ptr, const struct kmem_cache *s)
+static void kit_on_kmem_cache_free(void *data, unsigned long call_site,
+				   const void *ptr, const struct kmem_cache *s)
 {
 	kit_ledger_free(data, DRVMEM_SLAB, (unsigned long)ptr, 0, 0, 0);
 }
 
-static void kit_on_page_alloc(void *data, struct page *page,
+static void kit_on_mm_page_alloc(void *data, struct page *page,
 				 unsigned int order, gfp_t gfp, int migratetype)
 {
 	kit_ledger_alloc(data, DRVMEM_PAGES, page ? page_to_pfn(page) : 0,
-			    PAGE_SIZE << order, 0);
+			 PAGE_SIZE << order, 0);
 }
 
-static void kit_on_page_free(void *data, struct page *page,
+static void kit_on_mm_page_free(void *data, struct page *page,
 				unsigned int order)
 {
 	kit_ledger_free(data, DRVMEM_PAGES, page_to_pfn(page), 0, 0, 0);
 }
 
-static void kit_on_vmap_alloc(void *data, unsigned long addr,
-				 unsigned long size, unsigned long align,
-				 unsigned long vstart, unsigned long vend,
-				 int failed)
+static void kit_on_alloc_vmap_area(void *data, unsigned long addr,
+				   unsigned long size, unsigned long align,
+				   unsigned long vstart, unsigned long vend,
+				   int failed)
 {
 	/* the area includes vmalloc's guard page */
 	kit_ledger_alloc(data, DRVMEM_VMALLOC, failed ? 0 : addr,
-			    size - PAGE_SIZE, 0);
+			 size - PAGE_SIZE, 0);
 }
 
-static void kit_on_vmap_free(void *data, unsigned long va_start,
-				unsigned long nr_lazy, unsigned long nr_lazy_max)
+static void kit_on_free_vmap_area_noflush(void *data, unsigned long va_start,
+					  unsigned long nr_lazy, unsigned long nr_lazy_max)
 {
 	kit_ledger_free(data, DRVMEM_VMALLOC, va_start, 0, 0, 0);
 }
 
-static void kit_on_percpu_alloc(void *data, unsigned long call_site,
-				   bool reserved, bool is_atomic, size_t size,
-				   size_t align, void *base_addr, int off,
-				   void __percpu *ptr, size_t bytes_alloc,
-				   gfp_t gfp)
+static void kit_on_percpu_alloc_percpu(void *data, unsigned long call_site,
+				       bool reserved, bool is_atomic, size_t size,
+				       size_t align, void *base_addr, int off,
+				       void __percpu *ptr, size_t bytes_alloc,
+				       gfp_t gfp)
 {
 	kit_ledger_alloc(data, DRVMEM_PERCPU, (__force unsigned long)ptr,
-			    size, 0);
+			 size, 0);
 }
 
-static void kit_on_percpu_fail(void *data, bool reserved, bool is_atomic,
-				  size_t size, size_t align)
+static void kit_on_percpu_alloc_percpu_fail(void *data, bool reserved, bool is_atomic,
+					    size_t size, size_t align)
 {
 	kit_ledger_alloc(data, DRVMEM_PERCPU, 0, size, 0);
 }
 
-static void kit_on_percpu_free(void *data, void *base_addr, int off,
-				  void __percpu *ptr)
+static void kit_on_percpu_free_percpu(void *data, void *base_addr, int off,
+				      void __percpu *ptr)
 {
 	kit_ledger_free(data, DRVMEM_PERCPU, (__force unsigned long)ptr,
-			   0, 0, 0);
+			0, 0, 0);
 }
 
 static void kit_on_dma_alloc(void *data, struct device *dev, void *virt,
-				dma_addr_t dma, size_t size,
-				enum dma_data_direction dir, gfp_t gfp,
-				unsigned long attrs)
+			     dma_addr_t dma, size_t size,
+			     enum dma_data_direction dir, gfp_t gfp,
+			     unsigned long attrs)
 {
 	kit_ledger_alloc(data, DRVMEM_DMA_COHERENT, (unsigned long)virt,
-			    size, dir);
+			 size, dir);
 }
 
 static void kit_on_dma_free(void *data, struct device *dev, void *virt,
-			       dma_addr_t dma, size_t size,
-			       enum dma_data_direction dir, unsigned long attrs)
+			    dma_addr_t dma, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs)
 {
 	kit_ledger_free(data, DRVMEM_DMA_COHERENT, (unsigned long)virt,
-			   size, dir, 0);
+			size, dir, 0);
 }
 
 /* Count a mapping of the device under a DMA fault; narrow it when due. */
@@ -568,9 +570,9 @@ static void kit_dma_mapped(struct drvmem_kit *kit, struct device *dev)
 		dev->bus_dma_limit = 1;
 }
 
-static void kit_on_dma_map(void *data, struct device *dev, phys_addr_t phys,
-			      dma_addr_t dma, size_t size,
-			      enum dma_data_direction dir, unsigned long attrs)
+static void kit_on_dma_map_page(void *data, struct device *dev, phys_addr_t phys,
+				dma_addr_t dma, size_t size,
+				enum dma_data_direction dir, unsigned long attrs)
 {
 	bool failed = dma == DMA_MAPPING_ERROR;
 
@@ -579,30 +581,30 @@ static void kit_on_dma_map(void *data, struct device *dev, phys_addr_t phys,
 		kit_dma_mapped(data, dev);
 }
 
-static void kit_on_dma_unmap(void *data, struct device *dev,
-				dma_addr_t dma, size_t size,
-				enum dma_data_direction dir,
-				unsigned long attrs)
+static void kit_on_dma_unmap_page(void *data, struct device *dev,
+				  dma_addr_t dma, size_t size,
+				  enum dma_data_direction dir,
+				  unsigned long attrs)
 {
 	kit_ledger_free(data, DRVMEM_DMA_MAP, dma, size, dir, 0);
 }
 
 static void kit_on_dma_map_sg(void *data, struct device *dev,
-				 struct scatterlist *sgl, int nents, int ents,
-				 enum dma_data_direction dir,
-				 unsigned long attrs)
+			      struct scatterlist *sgl, int nents, int ents,
+			      enum dma_data_direction dir,
+			      unsigned long attrs)
 {
 	kit_ledger_alloc(data, DRVMEM_DMA_SG, (unsigned long)sgl, nents, dir);
 	kit_dma_mapped(data, dev);
 }
 
 static void kit_on_dma_unmap_sg(void *data, struct device *dev,
-				   struct scatterlist *sgl, int nents,
-				   enum dma_data_direction dir,
-				   unsigned long attrs)
+				struct scatterlist *sgl, int nents,
+				enum dma_data_direction dir,
+				unsigned long attrs)
 {
 	kit_ledger_free(data, DRVMEM_DMA_SG, (unsigned long)sgl, nents, dir,
-			   0);
+			0);
 }
 
 static bool kit_is_report(const char *text, size_t len)
@@ -696,38 +698,37 @@ static void kit_on_console(void *data, const char *text, size_t len)
 }
 
 /*
- * register_trace_<event>() are static inlines with a typed probe argument;
- * calling them through a table needs one wrapper each.  Keep the table and
- * the wrappers together.
+ * register_trace_<event>() are static inlines with a typed probe argument,
+ * kit_on_<event>(); calling them through a table needs one wrapper each.
  */
-#define DRVMEM_TRACE_WRAPPERS(event, fn)				\
+#define DRVMEM_TRACE_WRAPPERS(event)					\
 static int drvmem_reg_##event(struct drvmem_kit *kit)			\
 {									\
-	return register_trace_##event(fn, kit);				\
+	return register_trace_##event(kit_on_##event, kit);		\
 }									\
 static void drvmem_unreg_##event(struct drvmem_kit *kit)		\
 {									\
-	unregister_trace_##event(fn, kit);				\
+	unregister_trace_##event(kit_on_##event, kit);			\
 }
 
-DRVMEM_TRACE_WRAPPERS(kmalloc, kit_on_kmalloc)
-DRVMEM_TRACE_WRAPPERS(kmem_cache_alloc, kit_on_cache_alloc)
-DRVMEM_TRACE_WRAPPERS(kfree, kit_on_kfree)
-DRVMEM_TRACE_WRAPPERS(kmem_cache_free, kit_on_cache_free)
-DRVMEM_TRACE_WRAPPERS(mm_page_alloc, kit_on_page_alloc)
-DRVMEM_TRACE_WRAPPERS(mm_page_free, kit_on_page_free)
-DRVMEM_TRACE_WRAPPERS(alloc_vmap_area, kit_on_vmap_alloc)
-DRVMEM_TRACE_WRAPPERS(free_vmap_area_noflush, kit_on_vmap_free)
-DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu, kit_on_percpu_alloc)
-DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu_fail, kit_on_percpu_fail)
-DRVMEM_TRACE_WRAPPERS(percpu_free_percpu, kit_on_percpu_free)
-DRVMEM_TRACE_WRAPPERS(dma_alloc, kit_on_dma_alloc)
-DRVMEM_TRACE_WRAPPERS(dma_free, kit_on_dma_free)
-DRVMEM_TRACE_WRAPPERS(dma_map_page, kit_on_dma_map)
-DRVMEM_TRACE_WRAPPERS(dma_unmap_page, kit_on_dma_unmap)
-DRVMEM_TRACE_WRAPPERS(dma_map_sg, kit_on_dma_map_sg)
-DRVMEM_TRACE_WRAPPERS(dma_unmap_sg, kit_on_dma_unmap_sg)
-DRVMEM_TRACE_WRAPPERS(console, kit_on_console)
+DRVMEM_TRACE_WRAPPERS(kmalloc)
+DRVMEM_TRACE_WRAPPERS(kmem_cache_alloc)
+DRVMEM_TRACE_WRAPPERS(kfree)
+DRVMEM_TRACE_WRAPPERS(kmem_cache_free)
+DRVMEM_TRACE_WRAPPERS(mm_page_alloc)
+DRVMEM_TRACE_WRAPPERS(mm_page_free)
+DRVMEM_TRACE_WRAPPERS(alloc_vmap_area)
+DRVMEM_TRACE_WRAPPERS(free_vmap_area_noflush)
+DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu)
+DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu_fail)
+DRVMEM_TRACE_WRAPPERS(percpu_free_percpu)
+DRVMEM_TRACE_WRAPPERS(dma_alloc)
+DRVMEM_TRACE_WRAPPERS(dma_free)
+DRVMEM_TRACE_WRAPPERS(dma_map_page)
+DRVMEM_TRACE_WRAPPERS(dma_unmap_page)
+DRVMEM_TRACE_WRAPPERS(dma_map_sg)
+DRVMEM_TRACE_WRAPPERS(dma_unmap_sg)
+DRVMEM_TRACE_WRAPPERS(console)
 
 static const struct {
 	int (*reg)(struct drvmem_kit *kit);
@@ -1091,12 +1092,12 @@ void drvmem_fault_begin(struct kunit *test, const void *subject)
 	unsigned int i;
 
 	KUNIT_ASSERT_FALSE_MSG(test, kit->fault_armed,
-			       "drvmem_fault_begin() twice without drvmem_fault_end()");
+			       "fault injection armed twice without drvmem_fault_end()");
 	if (subject) {
 		KUNIT_ASSERT_TRUE_MSG(test,
 				      kallsyms_lookup_size_offset((unsigned long)subject,
 								  &size, &offset),
-				      "no symbol for the step's subject %px", subject);
+				      "no symbol for the step's subject %ps", subject);
 		start = (unsigned long)subject - offset;
 		end = start + size;
 	}

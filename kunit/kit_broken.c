@@ -275,4 +275,5 @@ const struct drvmem_broken drvmem_broken_unwind[] = {
 		.expect = "freed out of order",
 	},
 };
+
 const unsigned int drvmem_broken_unwind_count = ARRAY_SIZE(drvmem_broken_unwind);

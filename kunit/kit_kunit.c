@@ -147,6 +147,7 @@ static struct kunit_suite drvmem_kit_test_suite = {
 	.init = drvmem_kit_init,
 	.test_cases = drvmem_kit_test_cases,
 };
+
 kunit_test_suite(drvmem_kit_test_suite);
 
 MODULE_DESCRIPTION("KUnit self-test of the drvmem test kit");

@@ -45,7 +45,8 @@ static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
 			[DRVMEM_DMA_COHERENT] = 1,
 		},
 		.points = 8,
-		.note = "alloc_percpu() has no fault point in 6.12: err_free_counter is reached by failing dma_alloc_coherent() after it",
+		.note = "alloc_percpu() has no fault point in 6.12: err_free_counter\n"
+			"is reached by failing dma_alloc_coherent() after it",
 	},
 };
 
@@ -117,6 +118,7 @@ static struct kunit_suite drvmem_unwind_test_suite = {
 	.init = drvmem_kit_init,
 	.test_cases = drvmem_unwind_test_cases,
 };
+
 kunit_test_suite(drvmem_unwind_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for drvmem's goto-unwind reference drivers");

@@ -109,29 +109,26 @@ cat >"$TMP/ok.json" <<'JSON'
      {"name": "p2", "status": "PASS"}], "sub_groups": []}]},
  {"name": "other", "test_cases": [{"name": "x", "status": "FAIL"}], "sub_groups": []}]}
 JSON
-out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json")
-[ $? -eq 0 ] && [ "$out" = "3 0 1" ]
+out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json") && [ "$out" = "3 0 1" ]
 result $? "summary counts each parameter and ignores other suites"
 
 sed 's/"p2", "status": "PASS"/"p2", "status": "FAIL"/' "$TMP/ok.json" >"$TMP/fail.json"
-out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/fail.json")
-[ $? -eq 1 ] && echo "$out" | grep -q "^2 1 1$" && echo "$out" | grep -q "not ok drvmem_a.t3.p2"
+! out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/fail.json") &&
+	echo "$out" | grep -q "^2 1 1$" && echo "$out" | grep -q "not ok drvmem_a.t3.p2"
 result $? "summary fails and names a failed parameter"
 
 sed 's/drvmem_a/elsewhere/' "$TMP/ok.json" >"$TMP/none.json"
-python3 "$REPO/ci/kunit_summary.py" "$TMP/none.json" >/dev/null
-[ $? -eq 1 ]
+! python3 "$REPO/ci/kunit_summary.py" "$TMP/none.json" >/dev/null
 result $? "summary fails when no drvmem test ran"
 
-python3 "$REPO/ci/kunit_summary.py" "$TMP/missing.json" >/dev/null 2>&1
-[ $? -eq 1 ]
+! python3 "$REPO/ci/kunit_summary.py" "$TMP/missing.json" >/dev/null 2>&1
 result $? "summary fails when kunit.py wrote no results"
 
 # --- Kconfig, Makefiles and .kunitconfig agree ---------------------------
 ok=0
 for f in "$REPO"/kunit/*_kunit.c; do
 	pattern=$(basename "$f" _kunit.c)
-	sym=DRVMEM_$(echo "$pattern" | tr a-z A-Z)_KUNIT_TEST
+	sym=DRVMEM_$(echo "$pattern" | tr '[:lower:]' '[:upper:]')_KUNIT_TEST
 	grep -q "^config $sym$" "$REPO/kunit/Kconfig" || { echo "# $sym not in kunit/Kconfig"; ok=1; }
 	grep -q "^CONFIG_$sym=y$" "$REPO/.kunitconfig" || { echo "# $sym not in .kunitconfig"; ok=1; }
 	grep -q "\.name = \"drvmem_$pattern" "$f" || { echo "# $f: no suite drvmem_$pattern"; ok=1; }
@@ -139,7 +136,8 @@ done
 result $ok "every <pattern>_kunit.c has its Kconfig symbol, .kunitconfig line and suite name"
 
 ok=0
-for sym in $(sed -n 's/^CONFIG_\(DRVMEM[A-Z_]*\)=.*/\1/p' "$REPO/.kunitconfig"); do
+syms=$(sed -n 's/^CONFIG_\(DRVMEM[A-Z_]*\)=.*/\1/p' "$REPO/.kunitconfig")
+for sym in $syms; do
 	grep -q "^\(menu\)\?config $sym$" "$REPO/Kconfig" "$REPO"/*/Kconfig ||
 		{ echo "# .kunitconfig: $sym is defined nowhere"; ok=1; }
 done

@@ -10,7 +10,8 @@
  *   dmam_alloc_coherent(), and devm_add_action_or_reset() for the streaming
  *   mapping, which has no managed form.
  *
- * Both set their DMA mask first (64 bits, else 32 bits, else a clear error),
+ * Both set their 64-bit DMA mask first (a device that cannot do DMA fails
+ * probe with a clear error),
  * keep the descriptor ring in coherent memory, and map request buffers for
  * streaming DMA only while the request is in flight.  A mapping that fails
  * in the middle of a request unmaps what that request already mapped, in
@@ -30,51 +31,26 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
-#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include "drvmem_dma.h"
 
-/**
- * drvmem_dma_try_mask() - ask for one streaming and coherent DMA mask
- * @dev: the device
- * @mask: the mask to try
- *
- * The one place the driver asks the DMA API for a mask.  Under KUnit a test
- * can redirect it (a static stub, compiled out without CONFIG_KUNIT) to play
- * a platform that refuses some masks.
- *
- * Return: 0 if the mask was accepted, else the error of
- * dma_set_mask_and_coherent().
- */
-int drvmem_dma_try_mask(struct device *dev, u64 mask)
-{
-	KUNIT_STATIC_STUB_REDIRECT(drvmem_dma_try_mask, dev, mask);
-
-	return dma_set_mask_and_coherent(dev, mask);
-}
-EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_try_mask);
-
 /*
- * The engine addresses 64 bits; on a bus or platform that cannot, it
- * works with 32-bit addresses.  Anything narrower is not supported.
+ * The engine addresses 64 bits.  Documentation/core-api/dma-api-howto.rst:
+ * dma_set_mask_and_coherent() never fails for a mask of 32 bits or more on
+ * a device that can do DMA, so a 64-bit request followed by a 32-bit
+ * fallback is its "Wrong code".  The call fails only for a device that
+ * cannot do DMA at all (no dma_mask): "do not initialize it".
  */
 static int drvmem_dma_set_mask(struct device *dev)
 {
 	int ret;
 
-	ret = drvmem_dma_try_mask(dev, DMA_BIT_MASK(64));
-	if (!ret)
-		return 0;
-
-	ret = drvmem_dma_try_mask(dev, DMA_BIT_MASK(32));
-	if (!ret) {
-		dev_info(dev, "64-bit DMA refused, using 32-bit DMA\n");
-		return 0;
-	}
-
-	return dev_err_probe(dev, ret,
-			     "no usable DMA mask: 64-bit and 32-bit DMA refused\n");
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (ret)
+		return dev_err_probe(dev, ret,
+				     "no usable DMA mask: the device cannot do DMA\n");
+	return 0;
 }
 
 /**
@@ -369,12 +345,14 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_write_tx);
  * @req: the request: @req->cpu_addr, @req->len, @req->nr_bufs and @req->dir
  *	filled in
  *
- * Builds a scatterlist over the buffers, maps it with dma_map_sg() and
- * writes one descriptor per DMA segment.  dma_map_sg() maps all entries or
- * none; on failure the scatterlist is freed and no descriptor is written.
+ * Builds a scatterlist over the buffers, maps it with dma_map_sgtable() and
+ * writes one descriptor per DMA segment.  dma_map_sgtable() maps all
+ * entries or none; on failure the scatterlist is freed and no descriptor is
+ * written.
  *
  * Return: 0 on success, -EINVAL for a malformed request, -ENOMEM if the
- * scatterlist could not be allocated or mapped, -EBUSY if the ring is full.
+ * scatterlist could not be allocated, the error of dma_map_sgtable() if it
+ * could not be mapped, -EBUSY if the ring is full.
  */
 int drvmem_dma_submit_sg(struct drvmem_dma *dma,
 			 struct drvmem_dma_sg_request *req)
@@ -397,28 +375,27 @@ int drvmem_dma_submit_sg(struct drvmem_dma *dma,
 	for_each_sgtable_sg(&req->sgt, sg, i)
 		sg_set_buf(sg, req->cpu_addr[i], req->len[i]);
 
-	req->nents = dma_map_sg(dev, req->sgt.sgl, req->sgt.orig_nents,
-				req->dir);
-	if (!req->nents) {
-		dev_err_ratelimited(dev, "scatterlist of %u buffers not mapped\n",
-				    req->nr_bufs);
-		ret = -ENOMEM;
+	ret = dma_map_sgtable(dev, &req->sgt, req->dir, 0);
+	if (ret) {
+		dev_err_ratelimited(dev, "scatterlist of %u buffers not mapped: %d\n",
+				    req->nr_bufs, ret);
 		goto err_free_table;
 	}
+	/* DMA segments: may be fewer than the buffers (sgt.orig_nents). */
+	req->nents = req->sgt.nents;
 
 	ret = drvmem_dma_ring_reserve(dma, req->nents, &req->first);
 	if (ret)
 		goto err_unmap_sg;
 
-	for_each_sg(req->sgt.sgl, sg, req->nents, i)
+	for_each_sgtable_dma_sg(&req->sgt, sg, i)
 		drvmem_dma_desc_set(dma, drvmem_dma_slot(req->first, i),
 				    sg_dma_address(sg), sg_dma_len(sg), req->dir);
 
 	return 0;
 
 err_unmap_sg:
-	/* Unmap with the entries passed to dma_map_sg(), not the count it returned. */
-	dma_unmap_sg(dev, req->sgt.sgl, req->sgt.orig_nents, req->dir);
+	dma_unmap_sgtable(dev, &req->sgt, req->dir, 0);
 err_free_table:
 	sg_free_table(&req->sgt);
 	return ret;
@@ -430,8 +407,9 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_submit_sg);
  * @dma: the engine
  * @req: a request drvmem_dma_submit_sg() accepted, the oldest in flight
  *
- * Takes the descriptors back, unmaps the scatterlist with the entry count
- * and direction it was mapped with, and frees it.
+ * Takes the descriptors back, unmaps the scatterlist with the direction it
+ * was mapped with (dma_unmap_sgtable() passes the entries given to the
+ * mapping, not the DMA segment count), and frees it.
  */
 void drvmem_dma_complete_sg(struct drvmem_dma *dma,
 			    struct drvmem_dma_sg_request *req)
@@ -441,7 +419,7 @@ void drvmem_dma_complete_sg(struct drvmem_dma *dma,
 	for (i = 0; i < req->nents; i++)
 		drvmem_dma_desc_clear(dma, drvmem_dma_slot(req->first, i));
 
-	dma_unmap_sg(dma->dev, req->sgt.sgl, req->sgt.orig_nents, req->dir);
+	dma_unmap_sgtable(dma->dev, &req->sgt, req->dir, 0);
 	sg_free_table(&req->sgt);
 
 	drvmem_dma_ring_release(dma, req->first, req->nents);

@@ -6,8 +6,8 @@
  * The engine owns a ring of DRVMEM_DMA_RING_LEN descriptors in coherent
  * memory.  A request is a list of buffers; each buffer is mapped for
  * streaming DMA in its own direction and described by one descriptor.  A
- * scatterlist request maps all its buffers with one dma_map_sg() call and
- * takes one descriptor per DMA segment.  The engine processes its ring in
+ * scatterlist request maps all its buffers with one dma_map_sgtable() call
+ * and takes one descriptor per DMA segment.  The engine processes its ring in
  * order, so requests complete in the order they were submitted.
  *
  * Copyright (c) 2026 drvmem authors
@@ -87,7 +87,7 @@ struct drvmem_dma_request {
  * @nr_bufs: number of buffers, 1 to DRVMEM_DMA_MAX_BUFS
  * @dir: direction of the whole request
  * @sgt: the scatterlist, owned by the driver while the request is in flight
- * @nents: DMA segments dma_map_sg() returned (may be fewer than @nr_bufs)
+ * @nents: DMA segments dma_map_sgtable() mapped (may be fewer than @nr_bufs)
  * @first: first ring slot of the request, set by the driver
  */
 struct drvmem_dma_sg_request {
@@ -139,7 +139,6 @@ static inline unsigned int drvmem_dma_slot(unsigned int first, unsigned int i)
 }
 
 struct drvmem_dma *drvmem_dma_get(struct device *dev);
-int drvmem_dma_try_mask(struct device *dev, u64 mask);
 
 int drvmem_dma_submit(struct drvmem_dma *dma, struct drvmem_dma_request *req);
 void drvmem_dma_complete(struct drvmem_dma *dma,

@@ -36,15 +36,19 @@
  * drvmem_mempool_cache_create - create the slab cache of command descriptors
  * @md: the device state; @md->cmd_cache is set on success
  *
- * The cache is the device's own (%SLAB_NO_MERGE), so the command pool's
- * elements are never shared with another cache.
+ * The cache is the device's own (%SLAB_NO_MERGE), named after the device so
+ * that every device has one, and the command pool's elements are never
+ * shared with another cache.
  *
  * Return: 0, or -ENOMEM.
  */
 int drvmem_mempool_cache_create(struct drvmem_mempool_dev *md)
 {
-	md->cmd_cache = KMEM_CACHE(drvmem_mempool_cmd,
-				   SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE);
+	md->cmd_cache = kmem_cache_create(dev_name(md->dev),
+					  sizeof(struct drvmem_mempool_cmd),
+					  __alignof__(struct drvmem_mempool_cmd),
+					  SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE,
+					  NULL);
 	if (!md->cmd_cache)
 		return -ENOMEM;
 	return 0;

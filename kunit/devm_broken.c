@@ -24,32 +24,9 @@ static void drvmem_broken_devm_vfree(void *table)
 	vfree(table);
 }
 
-static void drvmem_broken_devm_kfree(void *buf)
+static void drvmem_broken_devm_kfree_action(void *buf)
 {
 	kfree(buf);
-}
-
-/* Bug: kfree() of devm_kzalloc() memory; devres frees it again at unbind. */
-static int drvmem_broken_devm_kfree_probe(struct platform_device *pdev)
-{
-	struct drvmem_broken_devm *priv;
-
-	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
-	if (!priv)
-		return -ENOMEM;
-	priv->buf = devm_kzalloc(&pdev->dev, SZ_64, GFP_KERNEL);
-	if (!priv->buf)
-		return -ENOMEM;
-	platform_set_drvdata(pdev, priv);
-	return 0;
-}
-
-static void drvmem_broken_devm_kfree_remove(struct platform_device *pdev)
-{
-	struct drvmem_broken_devm *priv = platform_get_drvdata(pdev);
-
-	/* BUG: devres owns this memory */
-	kfree(priv->buf);
 }
 
 /* Bug: a manual resource that the author assumed devm would release. */
@@ -115,7 +92,7 @@ static int drvmem_broken_devm_order_probe(struct platform_device *pdev)
 		kfree(priv->buf);
 		return ret;
 	}
-	return devm_add_action_or_reset(&pdev->dev, drvmem_broken_devm_kfree,
+	return devm_add_action_or_reset(&pdev->dev, drvmem_broken_devm_kfree_action,
 					priv->buf);
 }
 
@@ -134,14 +111,6 @@ static int drvmem_broken_devm_no_check_probe(struct platform_device *pdev)
 }
 
 const struct drvmem_broken drvmem_broken_devm[] = {
-	{
-		.name = "drvmem-broken-devm-kfree",
-		.probe = drvmem_broken_devm_kfree_probe,
-		.remove = drvmem_broken_devm_kfree_remove,
-		.bug = "kfree() of devm_kzalloc() memory",
-		.expect = "not the start of an allocation",
-		.kasan = true,
-	},
 	{
 		.name = "drvmem-broken-devm-assumed",
 		.probe = drvmem_broken_devm_assumed_probe,

@@ -125,11 +125,6 @@ static struct drvmem_devres_log *drvmem_devm_log(struct kunit *test,
 	return log;
 }
 
-static int drvmem_devm_init(struct kunit *test)
-{
-	return drvmem_kit_init(test);
-}
-
 /*
  * Pattern: "Prefer managed resources (devm_*)": probe has no goto chain,
  * devres unwinds.  Test that with each fault point failed in turn, probe
@@ -272,18 +267,15 @@ static const void *drvmem_devm_gen_broken(const void *prev, char *desc)
 /*
  * Pattern: "Managed resources pertain to the freeing of these resources
  * only - all other checks are still on you".  Test that the common devm
- * mistakes are flagged: kfree() of managed memory, a manual resource left
- * to devm, a resource managed by the wrong device, releases registered in
- * the wrong order, and a managed allocation without its NULL check.
+ * mistakes are flagged: a manual resource left to devm, a resource managed
+ * by the wrong device, releases registered in the wrong order, and a
+ * managed allocation without its NULL check.  (kfree() of managed memory is
+ * in the drvmem_kasan suite.)
  */
 static void drvmem_devm_flags_broken_driver(struct kunit *test)
 {
 	const struct drvmem_broken *b = test->param_value;
 
-	if (b->kasan && (!IS_ENABLED(CONFIG_KASAN) ||
-			 !drvmem_kasan_reports_again()))
-		kunit_skip(test, "%s needs KASAN booted with kasan_multi_shot",
-			   b->bug);
 	drvmem_platform_driver(test, b->name, b->probe, b->remove);
 	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
 }
@@ -303,7 +295,7 @@ static struct kunit_case drvmem_devm_test_cases[] = {
 
 static struct kunit_suite drvmem_devm_test_suite = {
 	.name = "drvmem_devm",
-	.init = drvmem_devm_init,
+	.init = drvmem_kit_init,
 	.test_cases = drvmem_devm_test_cases,
 };
 

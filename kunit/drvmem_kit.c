@@ -6,10 +6,10 @@
  * made by drvmem_kit_init():
  *
  * - the fault sweep runs a step (a probe, an open) with the n-th fault
- *   point failed, n = 1, 2, ... until the step runs with none failed.  It
- *   uses the task's fail_nth and the fault-injection stack filter, so only
- *   allocations made with the step's entry point on the stack are failed;
- *   stack depot allocations (KASAN, page_owner) are never failed.
+ *   point of the test's task failed, n = 1, 2, ..., then aims at every call
+ *   of the code under test that no run failed.  It uses the task's fail_nth
+ *   and the fault-injection stack filter; DMA-API debugging's bookkeeping
+ *   (or, without it, the stack depot's) is never failed.
  * - the allocation ledger records, from tracepoints, what functions whose
  *   names start with the owner prefix allocate and free directly, by kind
  *   and call site, and checks leaks, double and foreign frees, DMA unmap
@@ -36,6 +36,7 @@
 #include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
@@ -97,6 +98,14 @@ struct drvmem_kit {
 	struct kunit_resource res;
 	raw_spinlock_t lock;
 
+	/*
+	 * Scratch for the tracepoint probes: only the test's task gets past
+	 * their filters, and they do not nest.
+	 */
+	unsigned long stack[DRVMEM_STACK_DEPTH];
+	char sym[KSYM_SYMBOL_LEN];
+	char callee[KSYM_NAME_LEN];
+
 	/* allocation ledger */
 	bool armed;
 	char owner[DRVMEM_OWNER_LEN];
@@ -122,7 +131,7 @@ struct drvmem_kit {
 	bool reporting, trip_next;
 	unsigned int trips;
 	char trip[DRVMEM_MSG_LEN];
-	const char *allow;
+	const char * const *allow;
 	u32 *dma_errors, dma_errors_seen, *dma_show, saved_dma_show;
 
 	/* findings kept for the self-test */
@@ -242,11 +251,11 @@ static bool kit_prefixed(const char *sym, const char *prefix)
 static bool kit_owner_frame(struct drvmem_kit *kit, unsigned long *site,
 			    char *callee, size_t len)
 {
-	unsigned long entries[DRVMEM_STACK_DEPTH];
-	char sym[KSYM_SYMBOL_LEN];
+	unsigned long *entries = kit->stack;
+	char *sym = kit->sym;
 	unsigned int nr, i, j;
 
-	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	nr = stack_trace_save(entries, DRVMEM_STACK_DEPTH, 0);
 	for (i = 1; i < nr; i++) {
 		sprint_symbol_no_offset(sym, entries[i]);
 		for (j = 0; j < ARRAY_SIZE(kit_internal); j++)
@@ -312,12 +321,12 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 			     unsigned long key, size_t size, u8 dir)
 {
 	const struct drvmem_api *api;
-	char callee[KSYM_NAME_LEN];
+	char *callee = kit->callee;
 	struct drvmem_entry *e;
 	unsigned long site, flags;
 
 	if (!kit_ledger_wants(kit) ||
-	    !kit_owner_frame(kit, &site, callee, sizeof(callee)))
+	    !kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN))
 		return;
 	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
 			   callee);
@@ -405,7 +414,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 			    unsigned long call_site)
 {
 	const struct drvmem_api *api;
-	char callee[KSYM_NAME_LEN];
+	char *callee = kit->callee;
 	struct drvmem_entry *e, *in;
 	unsigned long site = 0, flags;
 	bool own = false;
@@ -414,7 +423,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	if (!kit_ledger_wants(kit) ||
 	    (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG))
 		return;
-	if (kit_owner_frame(kit, &site, callee, sizeof(callee))) {
+	if (kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN)) {
 		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
 				   callee);
 		own = api && (api->kinds & BIT(kind));
@@ -610,7 +619,8 @@ static void kit_on_dma_unmap_sg(void *data, struct device *dev,
 static bool kit_is_report(const char *text, size_t len)
 {
 	static const char * const marks[] = {
-		"WARNING:", "BUG:", "DMA-API:", "UBSAN:", "Oops", "INFO: rcu",
+		"WARNING:", "BUG:", "DMA-API:", "UBSAN:", "Oops",
+		"INFO:",	/* lockdep, hung tasks, RCU stalls */
 	};
 	unsigned int i;
 
@@ -630,12 +640,12 @@ static bool kit_is_report(const char *text, size_t len)
  */
 static void kit_note_injection(struct drvmem_kit *kit)
 {
-	char callee[KSYM_NAME_LEN];
+	char *callee = kit->callee;
 	const struct drvmem_api *api;
 	unsigned long site, flags;
 
 	if (!READ_ONCE(kit->armed) ||
-	    !kit_owner_frame(kit, &site, callee, sizeof(callee)))
+	    !kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN))
 		return;
 	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
 			   callee);
@@ -646,6 +656,16 @@ static void kit_note_injection(struct drvmem_kit *kit)
 			sizeof(kit->failed_api));
 	}
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
+}
+
+static bool kit_allowed(struct drvmem_kit *kit, const char *text, size_t len)
+{
+	const char * const *allow;
+
+	for (allow = kit->allow; allow && *allow; allow++)
+		if (strnstr(text, *allow, len))
+			return true;
+	return false;
 }
 
 /* Called with kit->lock held. */
@@ -670,8 +690,8 @@ static void kit_on_console(void *data, const char *text, size_t len)
 	struct drvmem_kit *kit = data;
 	unsigned long flags;
 
-	if (in_task() && current == kit->task &&
-	    !strncmp(text, "FAULT_INJECTION: forcing", min(len, 24))) {
+	if (in_task() && current == kit->task && len >= 24 &&
+	    !strncmp(text, "FAULT_INJECTION: forcing", 24)) {
 		kit_note_injection(kit);
 		return;
 	}
@@ -685,8 +705,7 @@ static void kit_on_console(void *data, const char *text, size_t len)
 		kit_trip_append(kit, text, len);
 	}
 	raw_spin_unlock_irqrestore(&kit->lock, flags);
-	if (!kit_is_report(text, len) ||
-	    (kit->allow && strnstr(text, kit->allow, len)))
+	if (!kit_is_report(text, len) || kit_allowed(kit, text, len))
 		return;
 	raw_spin_lock_irqsave(&kit->lock, flags);
 	if (!kit->trips++) {
@@ -826,23 +845,16 @@ static struct drvmem_kit *drvmem_kit_of(struct kunit *test)
 	return kit;
 }
 
-/**
- * drvmem_finding() - report what the kit found
- * @test: the test
- * @fmt: printf format of the finding
- *
- * Fails @test with the message, or, between drvmem_capture_begin() and
- * drvmem_capture_end(), keeps it for the caller to inspect.
- */
-void drvmem_finding(struct kunit *test, const char *fmt, ...)
-{
-	struct drvmem_kit *kit = drvmem_kit_of(test);
-	char msg[DRVMEM_MSG_LEN];
-	va_list args;
+static __printf(2, 3) void kit_finding(struct drvmem_kit *kit,
+					const char *fmt, ...);
 
-	va_start(args, fmt);
+static __printf(2, 0) void kit_vfinding(struct drvmem_kit *kit,
+					 const char *fmt, va_list args)
+{
+	struct kunit *test = kit->test;
+	char msg[DRVMEM_MSG_LEN];
+
 	vsnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
 	/* the finding may quote a report: the tripwire must not see it again */
 	kit->reporting = true;
 	if (!kit->capturing) {
@@ -854,23 +866,36 @@ void drvmem_finding(struct kunit *test, const char *fmt, ...)
 	}
 	kit->reporting = false;
 }
-EXPORT_SYMBOL_GPL(drvmem_finding);
+
+static void kit_finding(struct drvmem_kit *kit, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	kit_vfinding(kit, fmt, args);
+	va_end(args);
+}
 
 /**
- * drvmem_tripwire_check() - turn reports printed so far into findings
+ * drvmem_finding() - report what the kit found
  * @test: the test
+ * @fmt: printf format of the finding
  *
- * A WARNING:, BUG:, DMA-API, lockdep or sleeping-in-atomic report printed
- * by the test's task since the last check, or an error counted by DMA-API
- * debugging, becomes a finding.  Allocation-failure reports caused by the
- * kit's own fault injection are not reports.  Also called by the kit after
- * each sweep step and when the test ends.
- *
- * Return: true when nothing was reported.
+ * Fails @test with the message, or, between drvmem_capture_begin() and
+ * drvmem_capture_end(), keeps it for the caller to inspect.
  */
-bool drvmem_tripwire_check(struct kunit *test)
+void drvmem_finding(struct kunit *test, const char *fmt, ...)
 {
-	struct drvmem_kit *kit = drvmem_kit_of(test);
+	va_list args;
+
+	va_start(args, fmt);
+	kit_vfinding(drvmem_kit_of(test), fmt, args);
+	va_end(args);
+}
+EXPORT_SYMBOL_GPL(drvmem_finding);
+
+static bool kit_tripwire_check(struct drvmem_kit *kit)
+{
 	char trip[DRVMEM_MSG_LEN];
 	unsigned int trips, errors = 0;
 	unsigned long flags;
@@ -887,12 +912,29 @@ bool drvmem_tripwire_check(struct kunit *test)
 		kit->dma_errors_seen += errors;
 	}
 	if (trips)
-		drvmem_finding(test, "tripwire: %u report(s) printed, the first: %s",
-			       trips, strim(trip));
+		kit_finding(kit, "tripwire: %u report(s) printed, the first: %s",
+			    trips, strim(trip));
 	if (errors)
-		drvmem_finding(test, "tripwire: DMA-API debugging counted %u error(s)",
-			       errors);
+		kit_finding(kit, "tripwire: DMA-API debugging counted %u error(s)",
+			    errors);
 	return !trips && !errors;
+}
+
+/**
+ * drvmem_tripwire_check() - turn reports printed so far into findings
+ * @test: the test
+ *
+ * A WARNING:, BUG:, DMA-API, lockdep or sleeping-in-atomic report printed
+ * by the test's task since the last check, or an error counted by DMA-API
+ * debugging, becomes a finding.  Allocation-failure reports caused by the
+ * kit's own fault injection are not reports.  Also called by the kit after
+ * each sweep step and when the test ends.
+ *
+ * Return: true when nothing was reported.
+ */
+bool drvmem_tripwire_check(struct kunit *test)
+{
+	return kit_tripwire_check(drvmem_kit_of(test));
 }
 EXPORT_SYMBOL_GPL(drvmem_tripwire_check);
 
@@ -1164,15 +1206,8 @@ void drvmem_fault_fail_always(struct kunit *test, const void *subject)
 }
 EXPORT_SYMBOL_GPL(drvmem_fault_fail_always);
 
-/**
- * drvmem_fault_end() - put fault injection back as it was
- * @test: the test
- *
- * Also ends a DMA mapping fault started by drvmem_dma_fail_nth().
- */
-void drvmem_fault_end(struct kunit *test)
+static void kit_fault_end(struct drvmem_kit *kit)
 {
-	struct drvmem_kit *kit = drvmem_kit_of(test);
 	unsigned int i;
 
 	current->make_it_fail = 0;
@@ -1190,7 +1225,23 @@ void drvmem_fault_end(struct kunit *test)
 	*kit->min_order = kit->saved_min_order;
 	kit->fault_armed = false;
 }
+
+/**
+ * drvmem_fault_end() - put fault injection back as it was
+ * @test: the test
+ *
+ * Also ends a DMA mapping fault started by drvmem_dma_fail_nth().
+ */
+void drvmem_fault_end(struct kunit *test)
+{
+	kit_fault_end(drvmem_kit_of(test));
+}
 EXPORT_SYMBOL_GPL(drvmem_fault_end);
+
+/* "WARNING: ... at kernel/dma/direct.h:103 dma_map_page_attrs+...", or swiotlb's */
+static const char * const kit_dma_overflow[] = {
+	"kernel/dma/direct.h", "kernel/dma/swiotlb.c", NULL,
+};
 
 /**
  * drvmem_dma_fail_nth() - make DMA mappings of a device fail from the n-th on
@@ -1216,8 +1267,7 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 	kit->dma_saved_limit = dev->bus_dma_limit;
 	kit->dma_seen = 0;
 	kit->dma_nth = nth;
-	/* "WARNING: ... at kernel/dma/direct.h:103 dma_map_page_attrs+..." */
-	kit->allow = "kernel/dma/direct.h";
+	kit->allow = kit_dma_overflow;
 	kit->dma_dev = dev;
 	if (nth == 1)
 		dev->bus_dma_limit = 1;
@@ -1578,9 +1628,14 @@ static struct device_driver *drvmem_driver(struct kunit *test,
 {
 	struct device_driver *drv;
 	char name[64];
+	size_t len;
 
 	strscpy(name, pdev->name, sizeof(name));
-	name[strlen(name) - strlen(DRVMEM_DEV_SUFFIX)] = '\0';
+	len = strlen(name) - strlen(DRVMEM_DEV_SUFFIX);
+	KUNIT_ASSERT_TRUE_MSG(test, strlen(name) > strlen(DRVMEM_DEV_SUFFIX) &&
+			      !strcmp(name + len, DRVMEM_DEV_SUFFIX),
+			      "%s: not made by drvmem_platform_device()", name);
+	name[len] = '\0';
 	drv = driver_find(name, &platform_bus_type);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, drv,
 				  "no platform driver \"%s\": is it built in?",
@@ -1742,13 +1797,15 @@ static void drvmem_kit_release(void *data)
 	struct drvmem_kit *kit = data;
 	unsigned int i;
 
-	drvmem_fault_end(kit->test);
-	drvmem_tripwire_check(kit->test);
+	/* runs in KUnit's cleanup thread: use the kit, not the test's task */
+	kit_fault_end(kit);
+	kit_tripwire_check(kit);
 	for (i = 0; i < ARRAY_SIZE(drvmem_probes); i++)
 		drvmem_probes[i].unreg(kit);
 	tracepoint_synchronize_unregister();
 	if (kit->dma_show)
 		*kit->dma_show = kit->saved_dma_show;
+	put_task_struct(kit->task);
 }
 
 /**
@@ -1770,7 +1827,6 @@ int drvmem_kit_init(struct kunit *test)
 	if (!kit)
 		return -ENOMEM;
 	kit->test = test;
-	kit->task = current;
 	raw_spin_lock_init(&kit->lock);
 	if (!drvmem_fault_attr_init(&kit->attr[0], "failslab") ||
 	    !drvmem_fault_attr_init(&kit->attr[1], "fail_page_alloc"))
@@ -1778,16 +1834,8 @@ int drvmem_kit_init(struct kunit *test)
 	kit->min_order = drvmem_knob("fail_page_alloc", "min-order");
 	if (!kit->min_order)
 		return -ENODEV;
-
-	/* DMA-API debugging: print every error, and count them */
 	kit->dma_errors = drvmem_knob("dma-api", "error_count");
 	kit->dma_show = drvmem_knob("dma-api", "num_errors");
-	if (kit->dma_errors)
-		kit->dma_errors_seen = READ_ONCE(*kit->dma_errors);
-	if (kit->dma_show) {
-		kit->saved_dma_show = *kit->dma_show;
-		*kit->dma_show = UINT_MAX;
-	}
 
 	ret = kunit_add_named_resource(test, NULL, NULL, &kit->res,
 				       "drvmem_kit", kit);
@@ -1801,6 +1849,16 @@ int drvmem_kit_init(struct kunit *test)
 			tracepoint_synchronize_unregister();
 			return ret;
 		}
+	}
+
+	/* the test's task, for the probes' filters; held until the end */
+	kit->task = get_task_struct(current);
+	/* DMA-API debugging: print every error, and count them */
+	if (kit->dma_errors)
+		kit->dma_errors_seen = READ_ONCE(*kit->dma_errors);
+	if (kit->dma_show) {
+		kit->saved_dma_show = *kit->dma_show;
+		*kit->dma_show = UINT_MAX;
 	}
 	return kunit_add_action_or_reset(test, drvmem_kit_release, kit);
 }

@@ -84,8 +84,6 @@ struct drvmem_step {
  * @remove: the driver's remove
  * @bug: the error, in words
  * @expect: a piece of the first finding the kit must report
- * @kasan: the bug is memory-unsafe: run it only where KASAN catches it and
- *	reports again afterwards (see drvmem_kasan_reports_again())
  */
 struct drvmem_broken {
 	const char *name;
@@ -93,7 +91,6 @@ struct drvmem_broken {
 	void (*remove)(struct platform_device *pdev);
 	const char *bug;
 	const char *expect;
-	bool kasan;
 };
 
 int drvmem_kit_init(struct kunit *test);

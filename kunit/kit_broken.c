@@ -13,6 +13,7 @@
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 
 #include "kit_broken.h"
@@ -231,6 +232,43 @@ static void drvmem_broken_remove_order(struct platform_device *pdev)
 	kfree(priv);
 }
 
+/*
+ * Bug: the wrong GFP flags for the context: a GFP_KERNEL allocation, which
+ * may sleep, under a spinlock.
+ */
+static int drvmem_broken_atomic_gfp_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+	spinlock_t lock;	/* stands for a lock held around the allocation */
+
+	spin_lock_init(&lock);
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	spin_lock(&lock);
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);	/* BUG: GFP_ATOMIC here */
+	spin_unlock(&lock);
+	if (!priv->buf) {
+		kfree(priv);
+		return -ENOMEM;
+	}
+	priv->table = vmalloc(SZ_64K);
+	if (!priv->table) {
+		kfree(priv->buf);
+		kfree(priv);
+		return -ENOMEM;
+	}
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra) {
+		vfree(priv->table);
+		kfree(priv->buf);
+		kfree(priv);
+		return -ENOMEM;
+	}
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
 const struct drvmem_broken drvmem_broken_unwind[] = {
 	{
 		.name = "drvmem-broken-forgets-free",
@@ -273,6 +311,13 @@ const struct drvmem_broken drvmem_broken_unwind[] = {
 		.remove = drvmem_broken_remove_order,
 		.bug = "remove frees in the wrong order",
 		.expect = "freed out of order",
+	},
+	{
+		.name = "drvmem-broken-atomic-gfp",
+		.probe = drvmem_broken_atomic_gfp_probe,
+		.remove = drvmem_broken_remove_ok,
+		.bug = "GFP_KERNEL under a spinlock",
+		.expect = "sleeping function called from invalid context",
 	},
 };
 

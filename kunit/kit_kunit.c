@@ -27,9 +27,10 @@ static const void *drvmem_kit_gen_broken(const void *prev, char *desc)
 
 /*
  * Pattern: the chapter's common errors in a goto unwind (a leak on an error
- * path, labels out of order, the one err bug, an unchecked allocation) and
- * in remove (a forgotten free, frees out of order).  Test that sweeping the
- * broken probe flags the bug with the expected message.
+ * path, labels out of order, the one err bug, an unchecked allocation), in
+ * remove (a forgotten free, frees out of order) and the wrong GFP flags for
+ * the context.  Test that sweeping the broken probe flags the bug with the
+ * expected message.  (Double free and use after free are in drvmem_kasan.)
  */
 static void drvmem_kit_sweep_flags_broken_driver(struct kunit *test)
 {

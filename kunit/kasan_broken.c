@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory-unsafe broken drivers, for the drvmem_kasan suite only: each one
+ * makes KASAN report, which the kit must turn into a finding.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/device.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "kasan_broken.h"
+
+struct drvmem_broken_kasan {
+	void *buf;
+	void *extra;
+};
+
+static int drvmem_broken_kasan_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_kasan *priv;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_free_priv;
+	priv->extra = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->extra)
+		goto err_free_buf;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_buf:
+	kfree(priv->buf);
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+/* Bug: remove frees the buffer twice (a double free). */
+static void drvmem_broken_kasan_double_free_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_kasan *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->extra);
+	kfree(priv->buf);
+	kfree(priv->buf);	/* BUG: already freed */
+	kfree(priv);
+}
+
+/* Bug: remove reads the private struct after freeing it (use after free). */
+static void drvmem_broken_kasan_uaf_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_kasan *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->extra);
+	kfree(priv->buf);
+	kfree(priv);
+	/* BUG: priv is gone */
+	if (!READ_ONCE(priv->buf))
+		dev_dbg(&pdev->dev, "no buffer\n");
+}
+
+/* Bug: kfree() of devm_kzalloc() memory, which devres frees at unbind. */
+static int drvmem_broken_kasan_devm_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_kasan *priv;
+
+	priv = devm_kzalloc(&pdev->dev, sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->buf = devm_kzalloc(&pdev->dev, SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+static void drvmem_broken_kasan_devm_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_kasan *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->buf);	/* BUG: devres owns this memory */
+}
+
+const struct drvmem_broken drvmem_broken_kasan[] = {
+	{
+		.name = "drvmem-broken-double-free",
+		.probe = drvmem_broken_kasan_probe,
+		.remove = drvmem_broken_kasan_double_free_remove,
+		.bug = "remove frees a buffer twice",
+		.expect = "double free",
+	},
+	{
+		.name = "drvmem-broken-use-after-free",
+		.probe = drvmem_broken_kasan_probe,
+		.remove = drvmem_broken_kasan_uaf_remove,
+		.bug = "remove uses memory after freeing it",
+		.expect = "KASAN: slab-use-after-free",
+	},
+	{
+		.name = "drvmem-broken-devm-kfree",
+		.probe = drvmem_broken_kasan_devm_probe,
+		.remove = drvmem_broken_kasan_devm_remove,
+		.bug = "kfree() of devm_kzalloc() memory",
+		.expect = "not the start of an allocation",
+	},
+};
+
+const unsigned int drvmem_broken_kasan_count = ARRAY_SIZE(drvmem_broken_kasan);

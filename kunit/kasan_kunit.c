@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests that the chapter's memory-unsafe common errors are caught:
+ * a double free, a use after free, kfree() of managed memory.  KASAN
+ * reports them and the kit turns each report into a finding.
+ *
+ * A KASAN report taints the kernel, which turns lockdep off for the rest
+ * of the boot: this suite is linked last so that every other suite runs
+ * with lockdep on.  It needs KASAN booted with kasan_multi_shot (make kunit
+ * passes it), else KASAN would stay silent after the first report.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/test.h>
+
+#include "drvmem_kit.h"
+#include "kasan_broken.h"
+
+static int drvmem_kasan_test_init(struct kunit *test)
+{
+	if (!drvmem_kasan_reports_again())
+		kunit_skip(test, "needs KASAN booted with kasan_multi_shot");
+	return drvmem_kit_init(test);
+}
+
+static const void *drvmem_kasan_gen_broken(const void *prev, char *desc)
+{
+	return drvmem_broken_next(drvmem_broken_kasan,
+				  drvmem_broken_kasan_count, prev, desc);
+}
+
+/*
+ * Pattern: the chapter's common errors "use after free" and "double free",
+ * and devm's "kfree() of managed memory" (a double free at unbind).  Test
+ * that sweeping the broken driver flags the bug: the ledger sees a second
+ * free or a free of memory it never handed out, the tripwire sees KASAN's
+ * report.
+ */
+static void drvmem_kasan_flags_broken_driver(struct kunit *test)
+{
+	const struct drvmem_broken *b = test->param_value;
+
+	drvmem_platform_driver(test, b->name, b->probe, b->remove);
+	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
+}
+
+static struct kunit_case drvmem_kasan_test_cases[] = {
+	KUNIT_CASE_PARAM(drvmem_kasan_flags_broken_driver,
+			 drvmem_kasan_gen_broken),
+	{}
+};
+
+static struct kunit_suite drvmem_kasan_test_suite = {
+	.name = "drvmem_kasan",
+	.init = drvmem_kasan_test_init,
+	.test_cases = drvmem_kasan_test_cases,
+};
+
+kunit_test_suite(drvmem_kasan_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests that drvmem catches memory-unsafe driver bugs");
+MODULE_LICENSE("GPL");

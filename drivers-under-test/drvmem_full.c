@@ -8,8 +8,9 @@
  * and a coherent DMA buffer (dma_alloc_coherent).  A failure at any step
  * unwinds through err_ labels in reverse order; remove mirrors the unwind.
  *
- * alloc_percpu() has no fault-injection point in 6.12: the label that frees
- * the counter is reached when the step after it (the DMA buffer) fails.
+ * alloc_percpu() has no reliable fault-injection point in 6.12 (only when it
+ * must create a new chunk): the label that frees the counter is reached when
+ * the step after it (the DMA buffer) fails.
  *
  * Copyright (c) 2026 drvmem authors
  */

@@ -700,7 +700,7 @@ static void kit_on_console(void *data, const char *text, size_t len)
 		return;
 	raw_spin_lock_irqsave(&kit->lock, flags);
 	if (kit->trip_next) {
-		/* a WARN prints its message after the WARNING: line */
+		/* on UML a WARN prints its message after the WARNING: line */
 		kit->trip_next = false;
 		kit_trip_append(kit, text, len);
 	}

@@ -12,7 +12,6 @@
 #include <linux/device.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
-#include <linux/tracepoint.h>
 
 #include "devm_broken.h"
 #include "drvmem_kit.h"
@@ -21,7 +20,6 @@
 
 /* The devres_log events of one device: what was added, what released. */
 struct drvmem_devres_log {
-	struct tracepoint *tp;
 	struct device *dev;
 	void *added[DRVMEM_DEVRES_MAX];
 	const char *added_name[DRVMEM_DEVRES_MAX];
@@ -91,20 +89,6 @@ static void drvmem_devm_on_devres(void *data, struct device *dev,
 	}
 }
 
-static void drvmem_devm_find_tp(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "devres_log"))
-		*(struct tracepoint **)priv = tp;
-}
-
-static void drvmem_devm_log_stop(void *data)
-{
-	struct drvmem_devres_log *log = data;
-
-	tracepoint_probe_unregister(log->tp, drvmem_devm_on_devres, log);
-	tracepoint_synchronize_unregister();
-}
-
 /* Record the devres_log events of @dev until the test ends. */
 static struct drvmem_devres_log *drvmem_devm_log(struct kunit *test,
 						 struct device *dev)
@@ -115,12 +99,10 @@ static struct drvmem_devres_log *drvmem_devm_log(struct kunit *test,
 	log = kunit_kzalloc(test, sizeof(*log), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, log);
 	log->dev = dev;
-	for_each_kernel_tracepoint(drvmem_devm_find_tp, &log->tp);
-	if (!log->tp)
+	ret = drvmem_tracepoint_attach(test, "devres_log",
+				       drvmem_devm_on_devres, log);
+	if (ret == -ENOENT)
 		kunit_skip(test, "no devres_log tracepoint (CONFIG_TRACING off?)");
-	ret = tracepoint_probe_register(log->tp, drvmem_devm_on_devres, log);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	ret = kunit_add_action_or_reset(test, drvmem_devm_log_stop, log);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return log;
 }

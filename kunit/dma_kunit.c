@@ -21,7 +21,6 @@
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
-#include <linux/tracepoint.h>
 
 #include "../drivers-under-test/drvmem_dma.h"
 #include "dma_broken.h"
@@ -97,20 +96,6 @@ struct drvmem_dma_sync_event {
 };
 
 /**
- * struct drvmem_dma_hook - a probe the test attached to a kernel tracepoint
- * @name: the tracepoint
- * @tp: the tracepoint, once found
- * @probe: the probe
- * @data: the probe's data (the test state)
- */
-struct drvmem_dma_hook {
-	const char *name;
-	struct tracepoint *tp;
-	void *probe;
-	void *data;
-};
-
-/**
  * struct drvmem_dma_test - state of one test, in test->priv
  * @task: the test's task: probes ignore every other
  * @pdev: the platform device
@@ -142,45 +127,12 @@ struct drvmem_dma_test {
 
 /* Test helpers */
 
-static void drvmem_dma_find_tracepoint(struct tracepoint *tp, void *priv)
-{
-	struct drvmem_dma_hook *hook = priv;
-
-	if (!strcmp(tp->name, hook->name))
-		hook->tp = tp;
-}
-
-static void drvmem_dma_unhook(struct drvmem_dma_hook *hook)
-{
-	tracepoint_probe_unregister(hook->tp, hook->probe, hook->data);
-	tracepoint_synchronize_unregister();
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_unhook_action, drvmem_dma_unhook,
-			    struct drvmem_dma_hook *);
-
-/*
- * Attach @probe to the kernel tracepoint @name until the test ends.  Looked
- * up by name so that the suite also works as a module (the DMA and printk
- * tracepoints are not exported).  @probe must have the tracepoint's
- * prototype with a leading void *data, which is the test state.
- */
+/* Attach @probe, with the test state as data, to tracepoint @name. */
 static void drvmem_dma_hook(struct kunit *test, const char *name, void *probe)
 {
-	struct drvmem_dma_hook *hook;
-	int ret;
+	int ret = drvmem_tracepoint_attach(test, name, probe, test->priv);
 
-	hook = kunit_kzalloc(test, sizeof(*hook), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, hook);
-	hook->name = name;
-	hook->probe = probe;
-	hook->data = test->priv;
-	for_each_kernel_tracepoint(drvmem_dma_find_tracepoint, hook);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, hook->tp, "no tracepoint %s", name);
-	ret = tracepoint_probe_register(hook->tp, hook->probe, hook->data);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	ret = kunit_add_action_or_reset(test, drvmem_dma_unhook_action, hook);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "cannot attach to tracepoint %s", name);
 }
 
 /* What the device sees at a bus address: dma-direct, no IOMMU. */

@@ -1792,6 +1792,61 @@ void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 }
 EXPORT_SYMBOL_GPL(drvmem_expect_sweep_flags);
 
+struct kit_hook {
+	const char *name;
+	struct tracepoint *tp;
+	void *probe;
+	void *data;
+};
+
+static void kit_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct kit_hook *hook = priv;
+
+	if (!strcmp(tp->name, hook->name))
+		hook->tp = tp;
+}
+
+static void kit_unhook(void *data)
+{
+	struct kit_hook *hook = data;
+
+	tracepoint_probe_unregister(hook->tp, hook->probe, hook->data);
+	tracepoint_synchronize_unregister();
+}
+
+/**
+ * drvmem_tracepoint_attach() - attach a probe to a kernel tracepoint
+ * @test: the test; the probe is detached when it ends
+ * @name: the tracepoint, e.g. "devres_log"
+ * @probe: the probe: the tracepoint's prototype with a leading void *data
+ * @data: passed to @probe
+ *
+ * Looks the tracepoint up by name, so that a suite built as a module can
+ * attach to tracepoints that are not exported.
+ *
+ * Return: 0, -ENOENT if the kernel has no such tracepoint, or an errno.
+ */
+int drvmem_tracepoint_attach(struct kunit *test, const char *name,
+			     void *probe, void *data)
+{
+	struct kit_hook *hook;
+	int ret;
+
+	hook = kunit_kzalloc(test, sizeof(*hook), GFP_KERNEL);
+	if (!hook)
+		return -ENOMEM;
+	*hook = (struct kit_hook) { .name = name, .probe = probe, .data = data };
+	for_each_kernel_tracepoint(kit_find_tracepoint, hook);
+	if (!hook->tp)
+		return -ENOENT;
+	ret = tracepoint_probe_register(hook->tp, probe, data);
+	if (ret)
+		return ret;
+	return kunit_add_action_or_reset(test, kit_unhook, hook);
+}
+EXPORT_SYMBOL_GPL(drvmem_tracepoint_attach);
+
 static void drvmem_kit_release(void *data)
 {
 	struct drvmem_kit *kit = data;

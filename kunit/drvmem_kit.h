@@ -128,6 +128,8 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 			 unsigned int nth);
 
 bool drvmem_tripwire_check(struct kunit *test);
+int drvmem_tracepoint_attach(struct kunit *test, const char *name,
+			     void *probe, void *data);
 bool drvmem_kasan_reports_again(void);
 
 void drvmem_capture_begin(struct kunit *test);

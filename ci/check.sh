@@ -48,16 +48,17 @@ shellscripts() {
 
 # kunit_tier NAME TARGET - run one kunit.py tier, count its drvmem cases
 kunit_tier() {
+	tier=$1
 	json=$CACHE/kunit-$1.json
 	rm -f "$json"
 	KUNIT_JSON=$json "$REPO/ci/drvmem.sh" "$2"
-	echo "kunit.py ($1) exited with $?"
+	echo "kunit.py ($tier) exited with $?"
 	# shellcheck disable=SC2046 # three numbers
-	set -- $(python3 "$REPO/ci/kunit_summary.py" "$json" | tee "$CACHE/summary-$1.txt")
+	set -- $(python3 "$REPO/ci/kunit_summary.py" "$json" | tee "$CACHE/summary-$tier.txt")
 	pass=$((pass + $1))
 	fail=$((fail + $2))
 	skip=$((skip + $3))
-	grep '^not ok' "$CACHE/summary-$1.txt"
+	grep '^not ok' "$CACHE/summary-$tier.txt"
 	if [ $(($1 + $2)) -eq 0 ]; then
 		echo "drvmem check: FAILED - no drvmem KUnit case ran ($json)"
 		fail=$((fail + 1))

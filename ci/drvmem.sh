@@ -90,13 +90,28 @@ tree() {
 	(cd "$t" && pwd)
 }
 
-# stage TREE - symlink the repo into the tree and hook it into drivers/misc
+# is_drvmem DIR - is DIR a drvmem checkout?
+is_drvmem() {
+	[ -f "$1/kunit/drvmem_kit.h" ] && [ -f "$1/ci/drvmem.sh" ]
+}
+
+# stage TREE - symlink the repo into the tree and hook it into drivers/misc.
+# A symlink left by another drvmem checkout (a second clone, a worktree, a
+# CI clone since deleted) is pointed at this one; anything else is refused.
 stage() {
 	t=$1
 	link=$t/$STAGE_DIR
 	if [ -L "$link" ]; then
-		[ "$(cd "$link" && pwd -P)" = "$(cd "$REPO" && pwd -P)" ] ||
-			die "$link points elsewhere: run 'make unstage' from that checkout first"
+		if [ ! -d "$link" ]; then
+			echo "drvmem: $link pointed to $(readlink "$link"), which is gone; staging $REPO" >&2
+		elif [ "$(cd "$link" && pwd -P)" = "$(cd "$REPO" && pwd -P)" ]; then
+			:
+		elif is_drvmem "$link"; then
+			echo "drvmem: $link pointed to the checkout $(readlink "$link"); staging $REPO" >&2
+		else
+			die "$link points to $(readlink "$link"), not a drvmem checkout: remove it, then 'make stage'"
+		fi
+		ln -sfn "$REPO" "$link"
 	elif [ -e "$link" ]; then
 		die "$link exists and is not a drvmem symlink: remove it, then 'make stage'"
 	else
@@ -129,6 +144,18 @@ unstage() {
 			mv "$t/drivers/misc/$f.drvmem" "$t/drivers/misc/$f"
 		fi
 	done
+}
+
+# lock - one kunit run at a time per cache: runs from two checkouts share the
+# staged tree and the build directories.  The lock is held by the open file
+# descriptor 9, which kunit.py inherits through exec, until it exits.
+lock() {
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/run.lock"
+	if ! flock -n 9; then
+		echo "drvmem: another drvmem run is using $CACHE; waiting for it" >&2
+		flock 9
+	fi
 }
 
 # run_kunit TREE ARGS... - kunit.py run from the tree; exit status is kunit.py's
@@ -177,12 +204,13 @@ unstage) unstage "$t" ;;
 checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
 kunit)
+	lock
 	stage "$t"
 	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="${BUILD_DIR:-$CACHE/build-um}"
 	;;
 kunit-x86_64)
+	lock
 	stage "$t"
-	mkdir -p "$CACHE"
 	# the top .kunitconfig without its UML-only block, plus SMP
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
 	printf "CONFIG_SMP=y\nCONFIG_UNWINDER_FRAME_POINTER=y\n" >>"$CACHE/x86_64.kunitconfig"

@@ -78,6 +78,33 @@ result $? "unstage restores the tree byte for byte"
 KERNEL_SRC=$t drvmem unstage && diff -r "$TMP/pristine" "$t" >/dev/null
 result $? "unstage twice is a no-op"
 
+# a tree staged from another checkout (a CI clone, a worktree), then from here
+mkdir -p "$TMP/clone/kunit" "$TMP/clone/ci"
+: >"$TMP/clone/kunit/drvmem_kit.h"
+: >"$TMP/clone/ci/drvmem.sh"
+ln -s "$TMP/clone" "$t/drivers/misc/drvmem"
+KERNEL_SRC=$t drvmem stage 2>"$TMP/err" &&
+	[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] && grep -q "pointed to the checkout" "$TMP/err"
+result $? "stage takes over a symlink left by another drvmem checkout, and says so"
+
+rm -rf "$TMP/clone"
+ln -sfn "$TMP/clone" "$t/drivers/misc/drvmem"
+KERNEL_SRC=$t drvmem stage 2>"$TMP/err" &&
+	[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] && grep -q "which is gone" "$TMP/err"
+result $? "stage replaces a symlink to a deleted checkout, and says so"
+
+# two runs sharing a cache take turns (the fake kunit.py does nothing)
+mkdir -p "$TMP/cache"
+flock "$TMP/cache/run.lock" sleep 2 &
+sleep 0.5
+start=$(date +%s)
+KERNEL_SRC=$t drvmem kunit >/dev/null 2>"$TMP/err"
+rc=$?
+wait
+[ $rc -eq 0 ] && [ $(($(date +%s) - start)) -ge 1 ] && grep -q "waiting for it" "$TMP/err"
+result $? "a kunit run waits while another holds the cache, and says so"
+KERNEL_SRC=$t drvmem unstage
+
 # --- bad inputs: one line naming the fix, non-zero exit ------------------
 KERNEL_SRC=$TMP/nowhere expect_error "missing KERNEL_SRC is refused" \
 	"is not a directory" drvmem stage
@@ -95,9 +122,9 @@ KERNEL_SRC=$TMP/dirty expect_error "a tree with a .config is refused (O= builds)
 fake_tree "$TMP/taken" && mkdir "$TMP/taken/drivers/misc/drvmem"
 KERNEL_SRC=$TMP/taken expect_error "a real drivers/misc/drvmem is not overwritten" \
 	"not a drvmem symlink" drvmem stage
-fake_tree "$TMP/other" && ln -s "$TMP" "$TMP/other/drivers/misc/drvmem"
-KERNEL_SRC=$TMP/other expect_error "a symlink to another checkout is not replaced" \
-	"points elsewhere" drvmem stage
+fake_tree "$TMP/foreign" && ln -s "$TMP" "$TMP/foreign/drivers/misc/drvmem"
+KERNEL_SRC=$TMP/foreign expect_error "a drvmem symlink to something else is not replaced" \
+	"not a drvmem checkout" drvmem stage
 expect_error "an unknown command is refused" "usage" drvmem frobnicate
 
 # --- the KUnit summary ---------------------------------------------------

@@ -66,6 +66,31 @@ struct drvmem_dma *drvmem_dma_get(struct device *dev)
 EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_get);
 
 /**
+ * drvmem_dma_completed() - how many descriptors the device has completed
+ * @dma: the engine
+ *
+ * The status block stays mapped while the device writes it, so the CPU
+ * reads it as it reads any streaming buffer it does not own: after
+ * dma_sync_single_for_cpu(), giving it back with
+ * dma_sync_single_for_device() before the device writes it again.
+ *
+ * Return: the device's free-running count of completed descriptors.
+ */
+u32 drvmem_dma_completed(struct drvmem_dma *dma)
+{
+	u32 completed;
+
+	dma_sync_single_for_cpu(dma->dev, dma->status_dma,
+				sizeof(*dma->status), DMA_FROM_DEVICE);
+	completed = le32_to_cpu(dma->status->completed);
+	dma_sync_single_for_device(dma->dev, dma->status_dma,
+				   sizeof(*dma->status), DMA_FROM_DEVICE);
+
+	return completed;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_completed);
+
+/**
  * drvmem_dma_ring_reserve() - take @n consecutive ring slots
  * @dma: the engine
  * @n: number of slots
@@ -464,15 +489,14 @@ static int drvmem_dma_probe(struct platform_device *pdev)
 		goto err_free_dma;
 	}
 
-	dma->status = kzalloc(DRVMEM_DMA_STATUS_SIZE, GFP_KERNEL);
+	dma->status = kzalloc(sizeof(*dma->status), GFP_KERNEL);
 	if (!dma->status) {
 		ret = -ENOMEM;
 		goto err_free_ring;
 	}
 
 	dma->status_dma = dma_map_single(dev, dma->status,
-					 DRVMEM_DMA_STATUS_SIZE,
-					 DMA_FROM_DEVICE);
+					 sizeof(*dma->status), DMA_FROM_DEVICE);
 	if (dma_mapping_error(dev, dma->status_dma)) {
 		ret = -ENOMEM;
 		goto err_free_status;
@@ -500,7 +524,7 @@ static void drvmem_dma_remove(struct platform_device *pdev)
 		dev_warn(dev, "removed with %u descriptors in flight\n",
 			 dma->head - dma->tail);
 
-	dma_unmap_single(dev, dma->status_dma, DRVMEM_DMA_STATUS_SIZE,
+	dma_unmap_single(dev, dma->status_dma, sizeof(*dma->status),
 			 DMA_FROM_DEVICE);
 	kfree(dma->status);
 	dma_free_coherent(dev, dma->ring_size, dma->ring, dma->ring_dma);
@@ -511,7 +535,7 @@ static void drvmem_dma_devm_unmap_status(void *data)
 {
 	struct drvmem_dma *dma = data;
 
-	dma_unmap_single(dma->dev, dma->status_dma, DRVMEM_DMA_STATUS_SIZE,
+	dma_unmap_single(dma->dev, dma->status_dma, sizeof(*dma->status),
 			 DMA_FROM_DEVICE);
 }
 
@@ -540,13 +564,12 @@ static int drvmem_dma_devm_probe(struct platform_device *pdev)
 	if (!dma->ring)
 		return -ENOMEM;
 
-	dma->status = devm_kzalloc(dev, DRVMEM_DMA_STATUS_SIZE, GFP_KERNEL);
+	dma->status = devm_kzalloc(dev, sizeof(*dma->status), GFP_KERNEL);
 	if (!dma->status)
 		return -ENOMEM;
 
 	dma->status_dma = dma_map_single(dev, dma->status,
-					 DRVMEM_DMA_STATUS_SIZE,
-					 DMA_FROM_DEVICE);
+					 sizeof(*dma->status), DMA_FROM_DEVICE);
 	if (dma_mapping_error(dev, dma->status_dma))
 		return -ENOMEM;
 	/* Streaming mappings have no managed form: register the unmap. */

@@ -29,8 +29,6 @@ struct device;
 #define DRVMEM_DMA_MAX_BUFS		8
 /* The most one descriptor can move (also the default DMA segment size). */
 #define DRVMEM_DMA_MAX_LEN		SZ_64K
-/* The status block the device writes after each descriptor it completes. */
-#define DRVMEM_DMA_STATUS_SIZE		64
 
 /* drvmem_dma_desc.ctrl */
 #define DRVMEM_DMA_DESC_OWN		BIT(31)	/* the device owns it */
@@ -51,6 +49,21 @@ struct drvmem_dma_desc {
 	__le32 len;
 	__le32 ctrl;
 };
+
+/**
+ * struct drvmem_dma_status - the block the device writes as it works
+ * @completed: free-running count of the descriptors it has completed
+ * @reserved: the rest of the device's 64-byte status block
+ *
+ * It stays mapped for streaming DMA (DMA_FROM_DEVICE) for the engine's
+ * lifetime; the CPU reads it only through drvmem_dma_completed().
+ */
+struct drvmem_dma_status {
+	__le32 completed;
+	u8 reserved[60];
+};
+
+static_assert(sizeof(struct drvmem_dma_status) == 64);
 
 /**
  * struct drvmem_dma_buf - one buffer of a request
@@ -111,7 +124,7 @@ struct drvmem_dma_sg_request {
  * @head: free-running count of slots handed out
  * @tail: free-running count of slots given back
  * @status: status block the device writes (streaming, DMA_FROM_DEVICE,
- *	mapped for the engine's lifetime)
+ *	mapped for the engine's lifetime, read by drvmem_dma_completed())
  * @status_dma: bus address of @status
  */
 struct drvmem_dma {
@@ -122,7 +135,7 @@ struct drvmem_dma {
 	size_t ring_size;
 	unsigned int head;
 	unsigned int tail;
-	void *status;
+	struct drvmem_dma_status *status;
 	dma_addr_t status_dma;
 };
 
@@ -139,6 +152,7 @@ static inline unsigned int drvmem_dma_slot(unsigned int first, unsigned int i)
 }
 
 struct drvmem_dma *drvmem_dma_get(struct device *dev);
+u32 drvmem_dma_completed(struct drvmem_dma *dma);
 
 int drvmem_dma_submit(struct drvmem_dma *dma, struct drvmem_dma_request *req);
 void drvmem_dma_complete(struct drvmem_dma *dma,

@@ -196,16 +196,6 @@ static void drvmem_mempool_prepare(struct kunit *test, int min_nr)
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
 				    "mempool: creating the command cache failed");
 	}
-
-	/*
-	 * Work around the ledger counting a new slab's backing page as pages
-	 * of mempool_create(): create and destroy a pool once first, so that
-	 * the slabs its allocations come from already exist.
-	 */
-	ret = drvmem_mempool_pool_create(&ctx->md, ctx->param->kind);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mempool: creating the %s failed",
-			    ctx->param->name);
-	drvmem_mempool_pool_destroy(&ctx->md, ctx->param->kind);
 }
 
 /* Create the pool with @create after drvmem_mempool_prepare(). */
@@ -746,15 +736,6 @@ static void drvmem_mempool_probe_unwinds_at_every_fault_point(struct kunit *test
 	/* md, the cache, three created pools and one embedded pool */
 	unsigned int min_points = 1 + 1 + 3 * (2 + DRVMEM_MEMPOOL_MIN_NR) +
 				  (1 + DRVMEM_MEMPOOL_MIN_NR);
-	struct platform_device *pdev;
-	int ret;
-
-	/* warm the slabs up first, see drvmem_mempool_prepare() */
-	pdev = drvmem_platform_device(test, DRVMEM_MEMPOOL_DRV_NAME);
-	ret = drvmem_platform_bind(test, pdev);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mempool: probe of %s failed",
-			    DRVMEM_MEMPOOL_DRV_NAME);
-	drvmem_platform_unbind(test, pdev);
 
 	drvmem_sweep_probe(test, DRVMEM_MEMPOOL_DRV_NAME, "drvmem_", min_points);
 }

@@ -10,7 +10,9 @@
 #include <kunit/platform_device.h>
 #include <kunit/test.h>
 #include <linux/debug_locks.h>
+#include <linux/kallsyms.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
@@ -85,6 +87,29 @@ static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
 }
 
+/*
+ * Pattern: "Test with memory debugging enabled", kmemleak too.  Test that
+ * a kmemleak report printed by the test's task is caught: telling kmemleak
+ * that a pointer into the middle of an object is not a leak.
+ */
+static void drvmem_kit_tripwire_flags_kmemleak_report(struct kunit *test)
+{
+	const char *finding;
+	char *buf;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
+	buf = kunit_kmalloc(test, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	drvmem_capture_begin(test);
+	kmemleak_not_leak(buf + 8);
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "kmemleak report not caught by the tripwire");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "kmemleak: "));
+}
+
 #ifdef CONFIG_KASAN_GENERIC
 static __no_sanitize_address s8 drvmem_kit_shadow(const void *p)
 {
@@ -95,8 +120,10 @@ static __no_sanitize_address s8 drvmem_kit_shadow(const void *p)
 /*
  * The hazard of a sweep: the debug machinery allocates too, and failing
  * its allocations would blind it.  Test that after sweeping the fuller
- * probe (54 fault points) lockdep is still on, the stack depot still
- * saves stacks and KASAN still poisons freed memory.
+ * probe lockdep is still on, the stack depot still saves stacks, KASAN
+ * still poisons freed memory and kmemleak still tracks allocations (the
+ * sweep fails kmemleak's own object allocations too, as fail_nth counts
+ * them: kmemleak then takes an object from its reserve pool).
  */
 static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 {
@@ -120,6 +147,18 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 	}
 #endif
 
+#ifdef CONFIG_DEBUG_KMEMLEAK
+	{
+		/* mm/kmemleak.c keeps its state to itself: read it by name */
+		int *enabled = (int *)kallsyms_lookup_name("kmemleak_enabled");
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, enabled,
+					  "no symbol kmemleak_enabled (CONFIG_KALLSYMS_ALL?)");
+		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(*enabled), 1,
+				    "kmemleak turned itself off");
+	}
+#endif
+
 #ifdef CONFIG_KASAN_GENERIC
 	{
 		char *p = kmalloc(64, GFP_KERNEL);
@@ -139,6 +178,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_sweep_passes_correct_driver),
 	KUNIT_CASE(drvmem_kit_sweep_flags_incomplete_sweep),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
+	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
 	{}
 };

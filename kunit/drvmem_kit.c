@@ -14,7 +14,7 @@
  *   names start with the owner prefix allocate and free directly, by kind
  *   and call site, and checks leaks, double and foreign frees, DMA unmap
  *   size and direction, and the order of frees.
- * - the tripwire watches the console for WARNING:/BUG:/DMA-API reports
+ * - the tripwire watches the console for WARNING:/BUG:/DMA-API/kmemleak reports
  *   printed by the test's task, and DMA-API debug's error counter.
  *
  * Findings fail the test with a message naming the step and the resource,

@@ -104,14 +104,13 @@ stage() {
 	if [ -L "$link" ]; then
 		if [ ! -d "$link" ]; then
 			echo "drvmem: $link pointed to $(readlink "$link"), which is gone; staging $REPO" >&2
-		elif [ "$(cd "$link" && pwd -P)" = "$(cd "$REPO" && pwd -P)" ]; then
-			:
-		elif is_drvmem "$link"; then
+			ln -sfn "$REPO" "$link"
+		elif [ "$(cd "$link" && pwd -P)" != "$(cd "$REPO" && pwd -P)" ]; then
+			is_drvmem "$link" ||
+				die "$link points to $(readlink "$link"), not a drvmem checkout: remove it, then 'make stage'"
 			echo "drvmem: $link pointed to the checkout $(readlink "$link"); staging $REPO" >&2
-		else
-			die "$link points to $(readlink "$link"), not a drvmem checkout: remove it, then 'make stage'"
+			ln -sfn "$REPO" "$link"
 		fi
-		ln -sfn "$REPO" "$link"
 	elif [ -e "$link" ]; then
 		die "$link exists and is not a drvmem symlink: remove it, then 'make stage'"
 	else

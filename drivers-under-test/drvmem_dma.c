@@ -6,14 +6,14 @@
  *
  * - "drvmem-dma" releases everything by hand: goto unwind in probe, and
  *   remove() undoes probe in reverse order;
- * - "drvmem-dma-devm" is its managed twin: devm_kzalloc(),
- *   dmam_alloc_coherent(), and devm_add_action_or_reset() for the streaming
- *   mapping, which has no managed form.
+ * - "drvmem-dma-devm" is its managed twin: devm_kzalloc() and
+ *   dmam_alloc_coherent().
  *
  * Both set their 64-bit DMA mask first (a device that cannot do DMA fails
- * probe with a clear error),
- * keep the descriptor ring in coherent memory, and map request buffers for
- * streaming DMA only while the request is in flight.  A mapping that fails
+ * probe with a clear error), keep what the CPU and the device share at any
+ * time (the descriptor ring and the status block) in coherent memory, and
+ * map request buffers for streaming DMA only while the request is in
+ * flight.  A mapping that fails
  * in the middle of a request unmaps what that request already mapped, in
  * reverse order, and the request fails with -ENOMEM: a descriptor is
  * written only once every buffer of its request is mapped, so no descriptor
@@ -69,24 +69,16 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_get);
  * drvmem_dma_completed() - how many descriptors the device has completed
  * @dma: the engine
  *
- * The status block stays mapped while the device writes it, so the CPU
- * reads it as it reads any streaming buffer it does not own: after
- * dma_sync_single_for_cpu(), giving it back with
- * dma_sync_single_for_device() before the device writes it again.
+ * The status block is coherent memory the device may write at any moment:
+ * no sync, one READ_ONCE().  A caller that goes on to read what those
+ * descriptors describe orders that after this read with dma_rmb().
  *
+ * Context: any.
  * Return: the device's free-running count of completed descriptors.
  */
 u32 drvmem_dma_completed(struct drvmem_dma *dma)
 {
-	u32 completed;
-
-	dma_sync_single_for_cpu(dma->dev, dma->status_dma,
-				sizeof(*dma->status), DMA_FROM_DEVICE);
-	completed = le32_to_cpu(dma->status->completed);
-	dma_sync_single_for_device(dma->dev, dma->status_dma,
-				   sizeof(*dma->status), DMA_FROM_DEVICE);
-
-	return completed;
+	return le32_to_cpu(READ_ONCE(dma->status->completed));
 }
 EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_completed);
 
@@ -191,6 +183,19 @@ void drvmem_dma_desc_clear(struct drvmem_dma *dma, unsigned int slot)
 }
 EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_desc_clear);
 
+/*
+ * Does the device still own the descriptor in @slot?  Once it has cleared
+ * OWN, dma_rmb() keeps the CPU's accesses to what the descriptor describes
+ * from being done before that read.
+ */
+static bool drvmem_dma_desc_busy(struct drvmem_dma *dma, unsigned int slot)
+{
+	if (le32_to_cpu(READ_ONCE(dma->ring[slot].ctrl)) & DRVMEM_DMA_DESC_OWN)
+		return true;
+	dma_rmb();
+	return false;
+}
+
 static bool drvmem_dma_buf_valid(const void *cpu_addr, size_t len,
 				 enum dma_data_direction dir)
 {
@@ -207,6 +212,7 @@ static bool drvmem_dma_buf_valid(const void *cpu_addr, size_t len,
  * one descriptor per buffer.  If a mapping fails, the buffers this request
  * already mapped are unmapped in reverse order and no descriptor is written.
  *
+ * Context: any; does not sleep.
  * Return: 0 on success, -EINVAL for a malformed request, -ENOMEM if a buffer
  * could not be mapped, -EBUSY if the ring is full.
  */
@@ -293,25 +299,29 @@ void drvmem_dma_complete(struct drvmem_dma *dma,
 EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_complete);
 
 /**
- * drvmem_dma_read_rx() - read a buffer the device writes, keeping it mapped
+ * drvmem_dma_read_rx() - read a buffer the device filled, then re-arm it
  * @dma: the engine
  * @req: a request in flight
  * @i: index of a DMA_FROM_DEVICE or DMA_BIDIRECTIONAL buffer in @req
  * @dst: where to copy the data
  * @len: bytes to copy, at most the buffer's length
  *
- * The buffer belongs to the device while it is mapped: the CPU borrows it
- * with dma_sync_single_for_cpu(), copies, and gives it back with
- * dma_sync_single_for_device() before the device writes it again.
+ * Only once the device has cleared OWN in the buffer's descriptor is it
+ * done writing.  The buffer stays mapped: the CPU borrows it with
+ * dma_sync_single_for_cpu(), copies, gives it back with
+ * dma_sync_single_for_device(), and only then sets OWN again, so that the
+ * device fills it anew.
  *
- * Return: 0, or -EINVAL if @i, @len or the buffer's direction do not allow
- * the read.
+ * Context: any.
+ * Return: 0, -EBUSY if the device still owns the buffer, or -EINVAL if
+ * @i, @len or the buffer's direction do not allow the read.
  */
 int drvmem_dma_read_rx(struct drvmem_dma *dma,
 		       const struct drvmem_dma_request *req, unsigned int i,
 		       void *dst, size_t len)
 {
 	const struct drvmem_dma_buf *buf;
+	unsigned int slot;
 
 	if (i >= req->nr_bufs)
 		return -EINVAL;
@@ -319,35 +329,42 @@ int drvmem_dma_read_rx(struct drvmem_dma *dma,
 	if (len > buf->len ||
 	    (buf->dir != DMA_FROM_DEVICE && buf->dir != DMA_BIDIRECTIONAL))
 		return -EINVAL;
+	slot = drvmem_dma_slot(req->first, i);
+	if (drvmem_dma_desc_busy(dma, slot))
+		return -EBUSY;
 
 	dma_sync_single_for_cpu(dma->dev, buf->dma_addr, buf->len, buf->dir);
 	memcpy(dst, buf->cpu_addr, len);
 	dma_sync_single_for_device(dma->dev, buf->dma_addr, buf->len, buf->dir);
+	drvmem_dma_desc_set(dma, slot, buf->dma_addr, buf->len, buf->dir);
 
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_read_rx);
 
 /**
- * drvmem_dma_write_tx() - refill a buffer the device reads, keeping it mapped
+ * drvmem_dma_write_tx() - refill a buffer the device has sent, then re-arm it
  * @dma: the engine
  * @req: a request in flight
  * @i: index of a DMA_TO_DEVICE or DMA_BIDIRECTIONAL buffer in @req
  * @src: the new data
  * @len: bytes to copy, at most the buffer's length
  *
- * The CPU borrows the buffer with dma_sync_single_for_cpu(), writes, and
- * hands it back with dma_sync_single_for_device(), which makes the new data
- * visible to the device.
+ * Only once the device has cleared OWN in the buffer's descriptor is it
+ * done reading.  The CPU borrows the buffer with dma_sync_single_for_cpu(),
+ * writes, hands it back with dma_sync_single_for_device(), which makes the
+ * new data visible to the device, and sets OWN again to have it sent.
  *
- * Return: 0, or -EINVAL if @i, @len or the buffer's direction do not allow
- * the write.
+ * Context: any.
+ * Return: 0, -EBUSY if the device still owns the buffer, or -EINVAL if
+ * @i, @len or the buffer's direction do not allow the write.
  */
 int drvmem_dma_write_tx(struct drvmem_dma *dma,
 			const struct drvmem_dma_request *req, unsigned int i,
 			const void *src, size_t len)
 {
 	const struct drvmem_dma_buf *buf;
+	unsigned int slot;
 
 	if (i >= req->nr_bufs)
 		return -EINVAL;
@@ -355,10 +372,14 @@ int drvmem_dma_write_tx(struct drvmem_dma *dma,
 	if (len > buf->len ||
 	    (buf->dir != DMA_TO_DEVICE && buf->dir != DMA_BIDIRECTIONAL))
 		return -EINVAL;
+	slot = drvmem_dma_slot(req->first, i);
+	if (drvmem_dma_desc_busy(dma, slot))
+		return -EBUSY;
 
 	dma_sync_single_for_cpu(dma->dev, buf->dma_addr, buf->len, buf->dir);
 	memcpy(buf->cpu_addr, src, len);
 	dma_sync_single_for_device(dma->dev, buf->dma_addr, buf->len, buf->dir);
+	drvmem_dma_desc_set(dma, slot, buf->dma_addr, buf->len, buf->dir);
 
 	return 0;
 }
@@ -375,6 +396,8 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_write_tx);
  * entries or none; on failure the scatterlist is freed and no descriptor is
  * written.
  *
+ * Context: process; may sleep (the scatterlist is allocated with
+ * GFP_KERNEL).
  * Return: 0 on success, -EINVAL for a malformed request, -ENOMEM if the
  * scatterlist could not be allocated, the error of dma_map_sgtable() if it
  * could not be mapped, -EBUSY if the ring is full.
@@ -456,7 +479,16 @@ static void drvmem_dma_init(struct drvmem_dma *dma, struct device *dev)
 {
 	dma->dev = dev;
 	spin_lock_init(&dma->lock);
-	dma->ring_size = DRVMEM_DMA_RING_LEN * sizeof(*dma->ring);
+	dma->ring_size = DRVMEM_DMA_RING_LEN * sizeof(*dma->ring) +
+			 sizeof(*dma->status);
+}
+
+/* The status block follows the last descriptor in the same coherent buffer. */
+static void drvmem_dma_place_status(struct drvmem_dma *dma)
+{
+	dma->status = (struct drvmem_dma_status *)&dma->ring[DRVMEM_DMA_RING_LEN];
+	dma->status_dma = dma->ring_dma +
+			  DRVMEM_DMA_RING_LEN * sizeof(*dma->ring);
 }
 
 static void drvmem_dma_announce(struct drvmem_dma *dma)
@@ -481,35 +513,19 @@ static int drvmem_dma_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	drvmem_dma_init(dma, dev);
 
-	/* Zeroed: every descriptor starts unused. */
+	/* Zeroed: every descriptor starts unused, the status block at 0. */
 	dma->ring = dma_alloc_coherent(dev, dma->ring_size, &dma->ring_dma,
 				       GFP_KERNEL);
 	if (!dma->ring) {
 		ret = -ENOMEM;
 		goto err_free_dma;
 	}
-
-	dma->status = kzalloc(sizeof(*dma->status), GFP_KERNEL);
-	if (!dma->status) {
-		ret = -ENOMEM;
-		goto err_free_ring;
-	}
-
-	dma->status_dma = dma_map_single(dev, dma->status,
-					 sizeof(*dma->status), DMA_FROM_DEVICE);
-	if (dma_mapping_error(dev, dma->status_dma)) {
-		ret = -ENOMEM;
-		goto err_free_status;
-	}
+	drvmem_dma_place_status(dma);
 
 	platform_set_drvdata(pdev, dma);
 	drvmem_dma_announce(dma);
 	return 0;
 
-err_free_status:
-	kfree(dma->status);
-err_free_ring:
-	dma_free_coherent(dev, dma->ring_size, dma->ring, dma->ring_dma);
 err_free_dma:
 	kfree(dma);
 	return ret;
@@ -524,25 +540,13 @@ static void drvmem_dma_remove(struct platform_device *pdev)
 		dev_warn(dev, "removed with %u descriptors in flight\n",
 			 dma->head - dma->tail);
 
-	dma_unmap_single(dev, dma->status_dma, sizeof(*dma->status),
-			 DMA_FROM_DEVICE);
-	kfree(dma->status);
 	dma_free_coherent(dev, dma->ring_size, dma->ring, dma->ring_dma);
 	kfree(dma);
 }
 
-static void drvmem_dma_devm_unmap_status(void *data)
-{
-	struct drvmem_dma *dma = data;
-
-	dma_unmap_single(dma->dev, dma->status_dma, sizeof(*dma->status),
-			 DMA_FROM_DEVICE);
-}
-
 /*
  * The managed twin: devres releases in reverse order on probe failure and
- * on unbind.  devm does not check for errors: NULL and dma_mapping_error()
- * checks stay.
+ * on unbind.  devm does not check for errors: the NULL checks stay.
  */
 static int drvmem_dma_devm_probe(struct platform_device *pdev)
 {
@@ -563,19 +567,7 @@ static int drvmem_dma_devm_probe(struct platform_device *pdev)
 					GFP_KERNEL);
 	if (!dma->ring)
 		return -ENOMEM;
-
-	dma->status = devm_kzalloc(dev, sizeof(*dma->status), GFP_KERNEL);
-	if (!dma->status)
-		return -ENOMEM;
-
-	dma->status_dma = dma_map_single(dev, dma->status,
-					 sizeof(*dma->status), DMA_FROM_DEVICE);
-	if (dma_mapping_error(dev, dma->status_dma))
-		return -ENOMEM;
-	/* Streaming mappings have no managed form: register the unmap. */
-	ret = devm_add_action_or_reset(dev, drvmem_dma_devm_unmap_status, dma);
-	if (ret)
-		return ret;
+	drvmem_dma_place_status(dma);
 
 	platform_set_drvdata(pdev, dma);
 	drvmem_dma_announce(dma);

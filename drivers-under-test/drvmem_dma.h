@@ -3,8 +3,9 @@
  * drvmem_dma: a small DMA engine with a descriptor ring, the reference
  * driver for coherent and streaming DMA mappings.
  *
- * The engine owns a ring of DRVMEM_DMA_RING_LEN descriptors in coherent
- * memory.  A request is a list of buffers; each buffer is mapped for
+ * The engine owns a ring of DRVMEM_DMA_RING_LEN descriptors and a status
+ * block, both in one coherent buffer: the device reads and writes them at
+ * any time.  A request is a list of buffers; each buffer is mapped for
  * streaming DMA in its own direction and described by one descriptor.  A
  * scatterlist request maps all its buffers with one dma_map_sgtable() call
  * and takes one descriptor per DMA segment.  The engine processes its ring in
@@ -55,8 +56,9 @@ struct drvmem_dma_desc {
  * @completed: free-running count of the descriptors it has completed
  * @reserved: the rest of the device's 64-byte status block
  *
- * It stays mapped for streaming DMA (DMA_FROM_DEVICE) for the engine's
- * lifetime; the CPU reads it only through drvmem_dma_completed().
+ * The device updates it whenever it completes a descriptor, so it lives in
+ * coherent memory, right after the ring; the CPU reads it only through
+ * drvmem_dma_completed().
  */
 struct drvmem_dma_status {
 	__le32 completed;
@@ -120,11 +122,11 @@ struct drvmem_dma_sg_request {
  *	request's alone)
  * @ring: descriptor ring, coherent memory the CPU and the device share
  * @ring_dma: bus address of @ring
- * @ring_size: size of @ring in bytes
+ * @ring_size: size of the coherent buffer: the ring, then @status
  * @head: free-running count of slots handed out
  * @tail: free-running count of slots given back
- * @status: status block the device writes (streaming, DMA_FROM_DEVICE,
- *	mapped for the engine's lifetime, read by drvmem_dma_completed())
+ * @status: status block the device writes, in the coherent buffer after
+ *	the ring
  * @status_dma: bus address of @status
  */
 struct drvmem_dma {

@@ -121,7 +121,7 @@ const struct drvmem_broken drvmem_broken_devm[] = {
 		.name = "drvmem-broken-devm-wrong-dev",
 		.probe = drvmem_broken_devm_wrong_dev_probe,
 		.bug = "a devm resource bound to the wrong device",
-		.expect = "devm_kmalloc of",
+		.expect = "not freed",
 	},
 	{
 		.name = "drvmem-broken-devm-order",

@@ -198,9 +198,9 @@ static const struct drvmem_api drvmem_alloc_apis[] = {
 	{ "dma_alloc_attrs", "dma_alloc_coherent", K(DMA_COHERENT) },
 	{ "dmam_alloc_attrs", "dmam_alloc_coherent", K(DMA_COHERENT) },
 	{ "dma_map_page_attrs", "dma_map_single", K(DMA_MAP) },
-	{ "dma_map_resource", "dma_map_resource", K(DMA_MAP) },
 	{ "dma_map_sg", "dma_map_sg", K(DMA_SG) },
 	{ "dma_map_sgtable", "dma_map_sgtable", K(DMA_SG) },
+	{ "sg_alloc_table", "sg_alloc_table", K(SLAB) | K(PAGES) },
 };
 
 #undef K
@@ -219,8 +219,8 @@ static const struct drvmem_api kit_free_apis[] = {
 	{ "free_percpu", "free_percpu", K(PERCPU) },
 	{ "dma_free_attrs", "dma_free_coherent", K(DMA_COHERENT) },
 	{ "dma_unmap_page_attrs", "dma_unmap_single", K(DMA_MAP) },
-	{ "dma_unmap_resource", "dma_unmap_resource", K(DMA_MAP) },
 	{ "dma_unmap_sg", "dma_unmap_sg", K(DMA_SG) },
+	{ "sg_free_table", "sg_free_table", K(SLAB) | K(PAGES) },
 };
 
 #undef K
@@ -1168,6 +1168,8 @@ void drvmem_fault_begin(struct kunit *test, const void *subject)
 		reject_end = reject_start + size;
 	else
 		reject_start = 0;
+	KUNIT_ASSERT_TRUE_MSG(test, reject_end || !IS_ENABLED(CONFIG_DMA_API_DEBUG),
+			      "no symbol add_dma_entry: the sweep would fail DMA-API debugging's own allocations");
 	for (i = 0; i < ARRAY_SIZE(kit->attr); i++) {
 		struct drvmem_fault_attr *a = &kit->attr[i];
 
@@ -1223,6 +1225,7 @@ static void kit_fault_end(struct drvmem_kit *kit)
 	current->fail_nth = 0;
 	if (kit->dma_dev) {
 		kit->dma_dev->bus_dma_limit = kit->dma_saved_limit;
+		put_device(kit->dma_dev);
 		kit->dma_dev = NULL;
 		kit->dma_nth = 0;
 		kit->allow = NULL;
@@ -1277,7 +1280,8 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 	kit->dma_seen = 0;
 	kit->dma_nth = nth;
 	kit->allow = kit_dma_overflow;
-	kit->dma_dev = dev;
+	/* held: a test that stops early may free the device before the kit */
+	kit->dma_dev = get_device(dev);
 	if (nth == 1)
 		dev->bus_dma_limit = 1;
 }

@@ -107,7 +107,8 @@ static int drvmem_devm_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	priv->dev = dev;
 
-	priv->buf = devm_kmalloc(dev, DRVMEM_DEVM_BUF_SIZE, GFP_KERNEL);
+	/* zeroed: the device reads it, and must not see old heap contents */
+	priv->buf = devm_kzalloc(dev, DRVMEM_DEVM_BUF_SIZE, GFP_KERNEL);
 	if (!priv->buf)
 		return -ENOMEM;
 

@@ -209,7 +209,7 @@ int drvmem_mempool_submit(struct drvmem_mempool_dev *md, u32 tag,
 	cmd = mempool_alloc(md->cmd_pool, gfp);
 	if (!cmd)
 		return -ENOMEM;
-	/* the allocator failed and the reserve served this request */
+	/* below min_nr: the reserve served this request, or a concurrent one */
 	if (!mempool_is_saturated(md->cmd_pool))
 		atomic_long_inc(&md->from_reserve);
 	cmd->tag = tag;

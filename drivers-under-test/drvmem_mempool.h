@@ -81,7 +81,9 @@ struct drvmem_mempool_cmd {
  * @page_pool: bounce pages (%DRVMEM_MEMPOOL_PAGE)
  * @status_pool: completion status records (%DRVMEM_MEMPOOL_EMBEDDED)
  * @completed: requests completed
- * @from_reserve: requests whose command descriptor came from the reserve
+ * @from_reserve: requests that found the command pool below min_nr right
+ *	after taking their descriptor: with one submitter, those served from
+ *	the reserve; concurrent submitters make it a statistic, not a count
  */
 struct drvmem_mempool_dev {
 	struct device *dev;

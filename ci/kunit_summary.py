@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """Count the drvmem KUnit cases in a kunit.py --json file.
 
-Usage: kunit_summary.py RESULTS.json [SUITE_PREFIX]
+Usage: kunit_summary.py RESULTS.json [SUITE ...]
 
 Prints "PASSED FAILED SKIPPED" for every leaf case (a parameterised case
-counts once per parameter) of the suites whose names start with
-SUITE_PREFIX (default "drvmem"), then one "not ok" line per failure.
+counts once per parameter) of the suites whose names start with "drvmem",
+then one "not ok" line per failure.  Each SUITE named on the command line
+must have run: one that is missing (a kernel that died before reaching it,
+a suite not built in) counts as one failure.
 Exit status: 0 if at least one case ran and none failed, else 1.
 """
 
@@ -22,9 +24,14 @@ def leaves(group, path):
         yield from leaves(sub, path + [sub["name"]])
 
 
-def summarize(results, prefix):
+def summarize(results, prefix, expected):
     counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     failures = []
+    ran = {suite["name"] for suite in results.get("sub_groups", [])}
+    for name in expected:
+        if name not in ran:
+            counts["FAIL"] += 1
+            failures.append(f"{name} (suite did not run)")
     for suite in results.get("sub_groups", []):
         if not suite["name"].startswith(prefix):
             continue
@@ -37,10 +44,9 @@ def summarize(results, prefix):
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    if len(argv) < 2:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    prefix = argv[2] if len(argv) == 3 else "drvmem"
     try:
         with open(argv[1], encoding="utf-8") as f:
             results = json.load(f)
@@ -48,7 +54,7 @@ def main(argv):
         print(f"kunit_summary: cannot read {argv[1]}: {err}", file=sys.stderr)
         print("0 0 0")
         return 1
-    counts, failures = summarize(results, prefix)
+    counts, failures = summarize(results, "drvmem", argv[2:])
     print(counts["PASS"], counts["FAIL"], counts["SKIP"])
     for name in failures:
         print(f"not ok {name}")

@@ -95,8 +95,8 @@ result $? "stage replaces a symlink to a deleted checkout, and says so"
 
 # two runs sharing a cache take turns (the fake kunit.py does nothing)
 mkdir -p "$TMP/cache"
-flock "$TMP/cache/run.lock" sleep 2 &
-sleep 0.5
+flock "$TMP/cache/run.lock" sleep 3 &
+sleep 1
 start=$(date +%s)
 KERNEL_SRC=$t drvmem kunit >/dev/null 2>"$TMP/err"
 rc=$?
@@ -151,6 +151,10 @@ result $? "summary fails when no drvmem test ran"
 ! python3 "$REPO/ci/kunit_summary.py" "$TMP/missing.json" >/dev/null 2>&1
 result $? "summary fails when kunit.py wrote no results"
 
+! out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json" drvmem_a drvmem_b) &&
+	echo "$out" | grep -q "^3 1 1$" && echo "$out" | grep -q "not ok drvmem_b (suite did not run)"
+result $? "summary fails when an expected suite did not run"
+
 # --- Kconfig, Makefiles and .kunitconfig agree ---------------------------
 ok=0
 for f in "$REPO"/kunit/*_kunit.c; do
@@ -159,13 +163,18 @@ for f in "$REPO"/kunit/*_kunit.c; do
 	grep -q "^config $sym$" "$REPO/kunit/Kconfig" || { echo "# $sym not in kunit/Kconfig"; ok=1; }
 	grep -q "^CONFIG_$sym=y$" "$REPO/.kunitconfig" || { echo "# $sym not in .kunitconfig"; ok=1; }
 	grep -q "\.name = \"drvmem_$pattern" "$f" || { echo "# $f: no suite drvmem_$pattern"; ok=1; }
+	if ! grep -q "^obj-\$(CONFIG_$sym) " "$REPO/kunit/Makefile" ||
+	   ! grep -q "[ =]${pattern}_kunit\.o" "$REPO/kunit/Makefile"; then
+		echo "# kunit/Makefile does not build ${pattern}_kunit.o under $sym"
+		ok=1
+	fi
 done
-result $ok "every <pattern>_kunit.c has its Kconfig symbol, .kunitconfig line and suite name"
+result $ok "every <pattern>_kunit.c has its Kconfig symbol, kunit/Makefile line, .kunitconfig line and suite name"
 
 ok=0
 syms=$(sed -n 's/^CONFIG_\(DRVMEM[A-Z_]*\)=.*/\1/p' "$REPO/.kunitconfig")
 for sym in $syms; do
-	grep -q "^\(menu\)\?config $sym$" "$REPO/Kconfig" "$REPO"/*/Kconfig ||
+	grep -Eq "^(menu)?config $sym$" "$REPO/Kconfig" "$REPO"/*/Kconfig ||
 		{ echo "# .kunitconfig: $sym is defined nowhere"; ok=1; }
 done
 result $ok "every CONFIG_DRVMEM_* in .kunitconfig is defined in a Kconfig"

@@ -40,9 +40,11 @@
  * dma_set_mask_and_coherent() never fails for a mask of 32 bits or more on
  * a device that can do DMA, so a 64-bit request followed by a 32-bit
  * fallback is its "Wrong code".  The call fails only for a device that
- * cannot do DMA at all (no dma_mask): "do not initialize it".
+ * cannot do DMA at all (no dma_mask): "do not initialize it".  One
+ * descriptor moves at most DRVMEM_DMA_MAX_LEN bytes, which the DMA API
+ * learns as the device's maximum segment size.
  */
-static int drvmem_dma_set_mask(struct device *dev)
+static int drvmem_dma_set_limits(struct device *dev)
 {
 	int ret;
 
@@ -50,6 +52,7 @@ static int drvmem_dma_set_mask(struct device *dev)
 	if (ret)
 		return dev_err_probe(dev, ret,
 				     "no usable DMA mask: the device cannot do DMA\n");
+	dma_set_max_seg_size(dev, DRVMEM_DMA_MAX_LEN);
 	return 0;
 }
 
@@ -504,7 +507,7 @@ static int drvmem_dma_probe(struct platform_device *pdev)
 	struct drvmem_dma *dma;
 	int ret;
 
-	ret = drvmem_dma_set_mask(dev);
+	ret = drvmem_dma_set_limits(dev);
 	if (ret)
 		return ret;
 
@@ -554,7 +557,7 @@ static int drvmem_dma_devm_probe(struct platform_device *pdev)
 	struct drvmem_dma *dma;
 	int ret;
 
-	ret = drvmem_dma_set_mask(dev);
+	ret = drvmem_dma_set_limits(dev);
 	if (ret)
 		return ret;
 

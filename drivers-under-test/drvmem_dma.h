@@ -28,7 +28,7 @@ struct device;
 /* Descriptors in the ring, and the most buffers one request may carry. */
 #define DRVMEM_DMA_RING_LEN		16
 #define DRVMEM_DMA_MAX_BUFS		8
-/* The most one descriptor can move (also the default DMA segment size). */
+/* The most one descriptor can move: the device's DMA segment size. */
 #define DRVMEM_DMA_MAX_LEN		SZ_64K
 
 /* drvmem_dma_desc.ctrl */

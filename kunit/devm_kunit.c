@@ -125,7 +125,10 @@ static void drvmem_devm_probe_unwinds_at_every_fault_point(struct kunit *test)
  * that unbind releases every devres entry in exactly the reverse order of
  * addition (a group counts once, where it was closed), and that the memory
  * behind them is freed in reverse order of allocation (ledger): the test
- * fails if two releases are swapped.
+ * fails if two releases are swapped.  devres releases in reverse order of
+ * registration by construction, so it is the ledger half that catches a
+ * driver registering its release actions in the wrong order (the
+ * drvmem-broken-devm-order variant in drvmem_devm_flags_broken_driver).
  */
 static void drvmem_devm_unbind_releases_in_reverse_order(struct kunit *test)
 {

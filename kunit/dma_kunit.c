@@ -492,7 +492,8 @@ KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_restore_mask_ptr_action,
  * Pattern: set the DMA mask before any DMA, 64 bits with no fallback
  * (dma-api-howto: the call never fails for 64 bits on a device that can do
  * DMA).  Test that the bound device has a 64-bit streaming and coherent
- * mask: KUnit platform devices start with 32 bits, so probe set them.
+ * mask (KUnit platform devices start with 32 bits, so probe set them) and
+ * the maximum segment size one descriptor can move.
  */
 static void drvmem_dma_probe_sets_64bit_mask(struct kunit *test)
 {
@@ -505,6 +506,11 @@ static void drvmem_dma_probe_sets_64bit_mask(struct kunit *test)
 			    "DMA mask, probe: streaming mask of the bound device");
 	KUNIT_EXPECT_EQ_MSG(test, t->dev->coherent_dma_mask, DMA_BIT_MASK(64),
 			    "DMA mask, probe: coherent mask of the bound device");
+	/* the field, not dma_get_max_seg_size(): that reads 64 KiB when unset */
+	KUNIT_ASSERT_NOT_NULL(test, t->dev->dma_parms);
+	KUNIT_EXPECT_EQ_MSG(test, t->dev->dma_parms->max_segment_size,
+			    DRVMEM_DMA_MAX_LEN,
+			    "DMA segment size, probe: not set to what one descriptor moves");
 }
 
 /*

@@ -226,15 +226,37 @@ static const struct drvmem_api kit_free_apis[] = {
 #undef K
 
 /*
- * Allocations an allocator or a debugging tool makes for itself on the way
- * (a new slab, a stack depot pool, kmemleak's record of the caller's
- * object: every kmemleak hook is named kmemleak_*) are not the caller's,
- * whatever their kind.
+ * Events under these functions, inside the API the owner called, are the
+ * API's own business: what an allocator or a debugging tool allocates for
+ * itself whatever the kind (a new slab, a stack depot pool, kmemleak's
+ * record of the caller's object: every kmemleak hook is named kmemleak_*),
+ * and vmalloc's bookkeeping, which matters when kvmalloc()/kvfree() (whose
+ * slab objects are the caller's) take the vmalloc path: the vm_struct and
+ * the vmap_area (freed lazily, after the test), the page array (a vmalloc
+ * within the vmalloc, for large areas) and the pages.  Only the first kind
+ * of entry hides an injected fault's call.
  */
-static const char * const kit_internal[] = {
-	"allocate_slab", "new_slab", "___slab_alloc", "stack_depot_save",
-	"kmemleak_",
+struct kit_internal {
+	const char *prefix;
+	unsigned int kinds;
+	bool nested;	/* only where the function is on the stack twice */
 };
+
+#define KIT_ANY_KIND	UINT_MAX
+#define K(kind) BIT(DRVMEM_##kind)
+static const struct kit_internal kit_internal[] = {
+	{ "allocate_slab", KIT_ANY_KIND },
+	{ "new_slab", KIT_ANY_KIND },
+	{ "___slab_alloc", KIT_ANY_KIND },
+	{ "stack_depot_save", KIT_ANY_KIND },
+	{ "kmemleak_", KIT_ANY_KIND },
+	{ "__get_vm_area_node", K(SLAB) },
+	{ "__vmalloc_node_range", K(SLAB) | K(PAGES) | K(VMALLOC), true },
+	{ "vfree", K(SLAB) | K(PAGES) },
+	{ "kvfree", K(SLAB) | K(VMALLOC) },
+};
+
+#undef K
 
 /*
  * Everything on the tracepoint path is named kit_*, never drvmem_*: the
@@ -246,32 +268,58 @@ static bool kit_prefixed(const char *sym, const char *prefix)
 	return !strncmp(sym, prefix, strlen(prefix));
 }
 
+static_assert(ARRAY_SIZE(kit_internal) <= BITS_PER_LONG);
+
+/* @seen: bit i set once kit_internal[i] was found on the stack */
+static bool kit_internal_frame(const char *sym, unsigned int kinds,
+			       unsigned long *seen)
+{
+	const struct kit_internal *in;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kit_internal); i++) {
+		in = &kit_internal[i];
+		if (!kit_prefixed(sym, in->prefix))
+			continue;
+		if (in->nested && !__test_and_set_bit(i, seen))
+			continue;
+		if (in->kinds == KIT_ANY_KIND || (in->kinds & kinds))
+			return true;
+	}
+	return false;
+}
+
 /*
  * kit_owner_frame - find the innermost owner function on the stack and
  * the function it called.  Returns false when the owner is not on the stack
- * or the event comes from an allocator's own bookkeeping.
+ * or an event of @kinds (a mask; 0 for an injected fault) comes from a
+ * function inside that call that works for itself (kit_internal).
  */
-static bool kit_owner_frame(struct drvmem_kit *kit, unsigned long *site,
-			    char *callee, size_t len)
+static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
+			    unsigned long *site, char *callee, size_t len)
 {
-	unsigned long *entries = kit->stack;
+	unsigned long *entries = kit->stack, seen = 0;
 	char *sym = kit->sym;
-	unsigned int nr, i, j;
+	unsigned int nr, i, owner;
 
 	nr = stack_trace_save(entries, DRVMEM_STACK_DEPTH, 0);
-	for (i = 1; i < nr; i++) {
-		sprint_symbol_no_offset(sym, entries[i]);
-		for (j = 0; j < ARRAY_SIZE(kit_internal); j++)
-			if (kit_prefixed(sym, kit_internal[j]))
-				return false;
-		if (!kit_prefixed(sym, kit->owner))
-			continue;
-		*site = entries[i];
-		sprint_symbol_no_offset(sym, entries[i - 1]);
-		strscpy(callee, sym, len);
-		return true;
+	for (owner = 1; owner < nr; owner++) {
+		sprint_symbol_no_offset(sym, entries[owner]);
+		if (kit_prefixed(sym, kit->owner))
+			break;
 	}
-	return false;
+	if (owner >= nr)
+		return false;
+	/* the frames between the event and the API the owner called */
+	for (i = 1; i + 1 < owner; i++) {
+		sprint_symbol_no_offset(sym, entries[i]);
+		if (kit_internal_frame(sym, kinds, &seen))
+			return false;
+	}
+	*site = entries[owner];
+	sprint_symbol_no_offset(sym, entries[owner - 1]);
+	strscpy(callee, sym, len);
+	return true;
 }
 
 static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
@@ -329,7 +377,7 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 	unsigned long site, flags;
 
 	if (!kit_ledger_wants(kit) ||
-	    !kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN))
+	    !kit_owner_frame(kit, BIT(kind), &site, callee, KSYM_NAME_LEN))
 		return;
 	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
 			   callee);
@@ -426,7 +474,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	if (!kit_ledger_wants(kit) ||
 	    (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG))
 		return;
-	if (kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN)) {
+	if (kit_owner_frame(kit, BIT(kind), &site, callee, KSYM_NAME_LEN)) {
 		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
 				   callee);
 		own = api && (api->kinds & BIT(kind));
@@ -654,7 +702,7 @@ static void kit_note_injection(struct drvmem_kit *kit)
 	unsigned long site, flags;
 
 	if (!READ_ONCE(kit->armed) ||
-	    !kit_owner_frame(kit, &site, callee, KSYM_NAME_LEN))
+	    !kit_owner_frame(kit, 0, &site, callee, KSYM_NAME_LEN))
 		return;
 	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
 			   callee);

@@ -13,6 +13,7 @@
 #include <linux/kallsyms.h>
 #include <linux/kasan.h>
 #include <linux/kmemleak.h>
+#include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
@@ -85,6 +86,30 @@ static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
 	finding = drvmem_capture_end(test);
 	KUNIT_ASSERT_NOT_NULL(test, finding);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
+}
+
+/*
+ * Pattern: kvmalloc() "falls back to vmalloc" for large sizes.  Test that
+ * the ledger then records one vmalloc area, not vmalloc's own bookkeeping
+ * (its vmap_area is freed lazily, after the test), and that kvfree()
+ * leaves nothing outstanding and frees nothing foreign.
+ */
+static void drvmem_kit_ledger_follows_kvmalloc_fallback(struct kunit *test)
+{
+	void *p;
+
+	drvmem_ledger_begin(test, "drvmem_");
+	/* beyond what kmalloc can give: kvmalloc() must use vmalloc */
+	p = kvmalloc(KMALLOC_MAX_SIZE * 2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_VMALLOC), 1,
+			    "kvmalloc fallback: vmalloc areas recorded");
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 0,
+			    "kvmalloc fallback: vmalloc's own slab objects recorded as the caller's");
+	kvfree(p);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "kvmalloc fallback, then kvfree"));
 }
 
 /*
@@ -179,6 +204,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_sweep_flags_incomplete_sweep),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
+	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
 	{}
 };

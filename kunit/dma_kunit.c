@@ -679,9 +679,10 @@ static void drvmem_dma_probe_unwinds_when_ring_allocation_fails(struct kunit *te
 
 /*
  * Pattern: coherent DMA for what the device writes at any time.  Test that
- * the status block lies in the ring's coherent buffer, within the coherent
- * mask, and that drvmem_dma_completed() reads what the device wrote there
- * without a single sync call.
+ * the status block lies in the ring's coherent buffer (which the ring test
+ * checks against the coherent mask), starts zeroed, and that
+ * drvmem_dma_completed() reads what the device wrote there without a
+ * single sync call.
  */
 static void drvmem_dma_status_block_is_coherent(struct kunit *test)
 {

@@ -95,6 +95,14 @@ is_drvmem() {
 	[ -f "$1/kunit/drvmem_kit.h" ] && [ -f "$1/ci/drvmem.sh" ]
 }
 
+# repoint LINK - stage this checkout instead of another one.  The other
+# checkout's objects in the build directories may be newer than this one's
+# sources, and kbuild goes by file times: have them all rebuilt.
+repoint() {
+	ln -sfn "$REPO" "$1"
+	rm -rf "${BUILD_DIR:-$CACHE/build-um}/$STAGE_DIR" "$CACHE/build-x86_64/$STAGE_DIR"
+}
+
 # stage TREE - symlink the repo into the tree and hook it into drivers/misc.
 # A symlink left by another drvmem checkout (a second clone, a worktree, a
 # CI clone since deleted) is pointed at this one; anything else is refused.
@@ -102,14 +110,14 @@ stage() {
 	t=$1
 	link=$t/$STAGE_DIR
 	if [ -L "$link" ]; then
-		if [ ! -d "$link" ]; then
+		if [ ! -e "$link" ]; then
 			echo "drvmem: $link pointed to $(readlink "$link"), which is gone; staging $REPO" >&2
-			ln -sfn "$REPO" "$link"
+			repoint "$link"
+		elif [ ! -d "$link" ] || ! is_drvmem "$link"; then
+			die "$link points to $(readlink "$link"), not a drvmem checkout: remove it, then 'make stage'"
 		elif [ "$(cd "$link" && pwd -P)" != "$(cd "$REPO" && pwd -P)" ]; then
-			is_drvmem "$link" ||
-				die "$link points to $(readlink "$link"), not a drvmem checkout: remove it, then 'make stage'"
 			echo "drvmem: $link pointed to the checkout $(readlink "$link"); staging $REPO" >&2
-			ln -sfn "$REPO" "$link"
+			repoint "$link"
 		fi
 	elif [ -e "$link" ]; then
 		die "$link exists and is not a drvmem symlink: remove it, then 'make stage'"

@@ -52,8 +52,9 @@ expect_error() {
 	fi
 }
 
+# never the user's cache or build directory
 drvmem() {
-	env CACHE="$TMP/cache" "$REPO/ci/drvmem.sh" "$@"
+	env CACHE="$TMP/cache" BUILD_DIR= "$REPO/ci/drvmem.sh" "$@"
 }
 
 # --- staging -------------------------------------------------------------
@@ -83,9 +84,17 @@ mkdir -p "$TMP/clone/kunit" "$TMP/clone/ci"
 : >"$TMP/clone/kunit/drvmem_kit.h"
 : >"$TMP/clone/ci/drvmem.sh"
 ln -s "$TMP/clone" "$t/drivers/misc/drvmem"
+for b in build-um build-x86_64; do
+	mkdir -p "$TMP/cache/$b/drivers/misc/drvmem" "$TMP/cache/$b/mm"
+	: >"$TMP/cache/$b/drivers/misc/drvmem/clone.o"
+	: >"$TMP/cache/$b/mm/slub.o"
+done
 KERNEL_SRC=$t drvmem stage 2>"$TMP/err" &&
-	[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] && grep -q "pointed to the checkout" "$TMP/err"
-result $? "stage takes over a symlink left by another drvmem checkout, and says so"
+	[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] && grep -q "pointed to the checkout" "$TMP/err" &&
+	[ ! -e "$TMP/cache/build-um/drivers/misc/drvmem" ] &&
+	[ ! -e "$TMP/cache/build-x86_64/drivers/misc/drvmem" ] &&
+	[ -e "$TMP/cache/build-um/mm/slub.o" ] && [ -e "$TMP/cache/build-x86_64/mm/slub.o" ]
+result $? "stage takes over another drvmem checkout's symlink, says so, drops only its objects"
 
 rm -rf "$TMP/clone"
 ln -sfn "$TMP/clone" "$t/drivers/misc/drvmem"
@@ -95,8 +104,13 @@ result $? "stage replaces a symlink to a deleted checkout, and says so"
 
 # two runs sharing a cache take turns (the fake kunit.py does nothing)
 mkdir -p "$TMP/cache"
-flock "$TMP/cache/run.lock" sleep 3 &
-sleep 1
+# shellcheck disable=SC2016 # the inner shell expands $1
+flock "$TMP/cache/run.lock" sh -c ': >"$1"; sleep 3' sh "$TMP/held" &
+i=0
+while [ ! -e "$TMP/held" ] && [ $i -lt 30 ]; do
+	sleep 1
+	i=$((i + 1))
+done
 start=$(date +%s)
 KERNEL_SRC=$t drvmem kunit >/dev/null 2>"$TMP/err"
 rc=$?
@@ -124,6 +138,9 @@ KERNEL_SRC=$TMP/taken expect_error "a real drivers/misc/drvmem is not overwritte
 	"not a drvmem symlink" drvmem stage
 fake_tree "$TMP/foreign" && ln -s "$TMP" "$TMP/foreign/drivers/misc/drvmem"
 KERNEL_SRC=$TMP/foreign expect_error "a drvmem symlink to something else is not replaced" \
+	"not a drvmem checkout" drvmem stage
+fake_tree "$TMP/tofile" && : >"$TMP/afile" && ln -s "$TMP/afile" "$TMP/tofile/drivers/misc/drvmem"
+KERNEL_SRC=$TMP/tofile expect_error "a drvmem symlink to a file is not replaced" \
 	"not a drvmem checkout" drvmem stage
 expect_error "an unknown command is refused" "usage" drvmem frobnicate
 
@@ -163,8 +180,9 @@ for f in "$REPO"/kunit/*_kunit.c; do
 	grep -q "^config $sym$" "$REPO/kunit/Kconfig" || { echo "# $sym not in kunit/Kconfig"; ok=1; }
 	grep -q "^CONFIG_$sym=y$" "$REPO/.kunitconfig" || { echo "# $sym not in .kunitconfig"; ok=1; }
 	grep -q "\.name = \"drvmem_$pattern" "$f" || { echo "# $f: no suite drvmem_$pattern"; ok=1; }
-	if ! grep -q "^obj-\$(CONFIG_$sym) " "$REPO/kunit/Makefile" ||
-	   ! grep -q "[ =]${pattern}_kunit\.o" "$REPO/kunit/Makefile"; then
+	obj=$(sed -n "s/^obj-\$(CONFIG_$sym) += \(.*\)\.o$/\1/p" "$REPO/kunit/Makefile")
+	if [ -z "$obj" ] || { [ "$obj" != "${pattern}_kunit" ] &&
+	   ! grep -q "^$obj-y := .*${pattern}_kunit\.o" "$REPO/kunit/Makefile"; }; then
 		echo "# kunit/Makefile does not build ${pattern}_kunit.o under $sym"
 		ok=1
 	fi

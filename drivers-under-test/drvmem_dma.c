@@ -382,7 +382,8 @@ int drvmem_dma_write_tx(struct drvmem_dma *dma,
 	dma_sync_single_for_cpu(dma->dev, buf->dma_addr, buf->len, buf->dir);
 	memcpy(buf->cpu_addr, src, len);
 	dma_sync_single_for_device(dma->dev, buf->dma_addr, buf->len, buf->dir);
-	drvmem_dma_desc_set(dma, slot, buf->dma_addr, buf->len, buf->dir);
+	/* the device sends the new @len bytes, not what was left after them */
+	drvmem_dma_desc_set(dma, slot, buf->dma_addr, len, buf->dir);
 
 	return 0;
 }

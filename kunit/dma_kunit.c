@@ -936,6 +936,7 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	struct drvmem_dma_test_req *r;
 	struct drvmem_dma_buf *buf;
 	unsigned int i, slot;
+	size_t len;
 	u8 *src;
 	int ret;
 
@@ -944,7 +945,9 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	buf = &r->req.bufs[0];
 	src = kunit_kzalloc(test, buf->len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, src);
-	memset(src, 0x3c, buf->len);
+	/* new data shorter than the buffer, whose tail stays zero */
+	len = buf->len - 16;
+	memset(src, 0x3c, len);
 	t->watch = buf->cpu_addr;
 	t->want = src;
 	t->watch_len = buf->len;
@@ -958,10 +961,13 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	/* The device has sent the buffer; the CPU refills it and re-arms it. */
 	slot = drvmem_dma_slot(r->req.first, 0);
 	drvmem_dma_device_done(t->dma, slot);
-	ret = drvmem_dma_write_tx(t->dma, &r->req, 0, src, buf->len);
+	ret = drvmem_dma_write_tx(t->dma, &r->req, 0, src, len);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "DMA sync, write: failed");
 	KUNIT_EXPECT_TRUE_MSG(test, drvmem_dma_device_owns(t->dma, slot),
 			      "DMA sync, write: buffer not handed back to the device");
+	KUNIT_EXPECT_EQ_MSG(test, le32_to_cpu(t->dma->ring[slot].len), len,
+			    "DMA sync, write: the device is told to send %u bytes, not the %zu written",
+			    le32_to_cpu(t->dma->ring[slot].len), len);
 	/* Teeth only under swiotlb=force (x86_64 tier); UML: the sync events. */
 	KUNIT_EXPECT_MEMEQ_MSG(test,
 			       drvmem_dma_bus_to_virt(t->dev, buf->dma_addr),

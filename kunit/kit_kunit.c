@@ -15,6 +15,8 @@
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/platform_device.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
@@ -89,27 +91,58 @@ static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
 }
 
 /*
+ * After kvmalloc() took the vmalloc path: the ledger holds one vmalloc
+ * area and none of vmalloc's own slab objects, and kvfree() leaves it
+ * clean, in order.
+ */
+static void drvmem_kit_expect_kvmalloc_ledger(struct kunit *test, void *p,
+					      const char *what)
+{
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE_MSG(test, is_vmalloc_addr(p),
+			      "%s: kvmalloc() did not take the vmalloc path", what);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_VMALLOC), 1,
+			    "%s: vmalloc areas recorded", what);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 0,
+			    "%s: vmalloc's own slab objects recorded as the caller's",
+			    what);
+	kvfree(p);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, what));
+}
+
+/*
  * Pattern: kvmalloc() "falls back to vmalloc" for large sizes.  Test that
  * the ledger then records one vmalloc area, not vmalloc's own bookkeeping
- * (its vmap_area is freed lazily, after the test), and that kvfree()
- * leaves nothing outstanding and frees nothing foreign.
+ * (its vmap_area is freed lazily, after the test; the page array of an
+ * area this large is a vmalloc of its own), and that kvfree() leaves
+ * nothing outstanding and frees nothing foreign.
  */
 static void drvmem_kit_ledger_follows_kvmalloc_fallback(struct kunit *test)
 {
-	void *p;
-
 	drvmem_ledger_begin(test, "drvmem_");
 	/* beyond what kmalloc can give: kvmalloc() must use vmalloc */
-	p = kvmalloc(KMALLOC_MAX_SIZE * 2, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
-	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_VMALLOC), 1,
-			    "kvmalloc fallback: vmalloc areas recorded");
-	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 0,
-			    "kvmalloc fallback: vmalloc's own slab objects recorded as the caller's");
-	kvfree(p);
-	drvmem_ledger_end(test);
-	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "kvmalloc fallback, then kvfree"));
+	drvmem_kit_expect_kvmalloc_ledger(test,
+					  kvmalloc(KMALLOC_MAX_SIZE * 2, GFP_KERNEL),
+					  "kvmalloc beyond kmalloc, then kvfree");
+}
+
+/*
+ * The same when kvmalloc() takes the vmalloc path because its kmalloc
+ * failed, as it does at one point of every sweep: a small area, whose page
+ * array is a kmalloc under vmalloc.
+ */
+static void drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc(struct kunit *test)
+{
+	void *p;
+
+	drvmem_fault_begin(test, NULL);
+	drvmem_ledger_begin(test, "drvmem_");
+	current->fail_nth = 1;
+	p = kvmalloc(SZ_64K, GFP_KERNEL);
+	drvmem_fault_end(test);
+	drvmem_kit_expect_kvmalloc_ledger(test, p,
+					  "kvmalloc with its kmalloc failed, then kvfree");
 }
 
 /*
@@ -205,6 +238,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
+	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
 	{}
 };

@@ -175,9 +175,11 @@ run_kunit() {
 	[ -n "${KUNIT_JSON:-}" ] && json="--json=$KUNIT_JSON"
 	cd "$t"
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
-	# kasan_multi_shot: tests that provoke a KASAN report on purpose run
+	# kasan_multi_shot: tests that provoke a KASAN report on purpose run;
+	# timeout: x86_64 under TCG runs the suites in about 100 s of the
+	# default 300, too close on a slower machine
 	exec python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
-		--kernel_args=kasan_multi_shot \
+		--kernel_args=kasan_multi_shot --timeout=1200 \
 		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
 }
 

@@ -9,21 +9,23 @@
  * - "drvmem-dma-devm" is its managed twin: devm_kzalloc() and
  *   dmam_alloc_coherent().
  *
- * Both set their 64-bit DMA mask first (a device that cannot do DMA fails
- * probe with a clear error), keep what the CPU and the device share at any
- * time (the descriptor ring and the status block) in coherent memory, and
- * map request buffers for streaming DMA only while the request is in
- * flight.  A mapping that fails
- * in the middle of a request unmaps what that request already mapped, in
- * reverse order, and the request fails with -ENOMEM: a descriptor is
- * written only once every buffer of its request is mapped, so no descriptor
- * ever holds DMA_MAPPING_ERROR.
+ * Both first set the DMA mask to what the engine addresses: 64 bits (the
+ * manual form also drives the engine's 32-bit version, "drvmem-dma32"); a
+ * device that cannot do DMA fails probe with a clear error.  Both keep what
+ * the CPU and the device share at any time (the descriptor ring and the
+ * status block) in coherent memory, and map request buffers for streaming
+ * DMA only while the request is in flight.  A mapping that fails in the
+ * middle of a request unmaps what that request already mapped, in reverse
+ * order, and the request fails with -ENOMEM: a descriptor is written only
+ * once every buffer of its request is mapped, so no descriptor ever holds
+ * DMA_MAPPING_ERROR.
  *
  * Copyright (c) 2026 drvmem authors
  */
 
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
+#include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
@@ -36,19 +38,21 @@
 #include "drvmem_dma.h"
 
 /*
- * The engine addresses 64 bits.  Documentation/core-api/dma-api-howto.rst:
+ * The mask says what the device can address: 64 bits, or 32 for the
+ * engine's 32-bit version.  Documentation/core-api/dma-api-howto.rst:
  * dma_set_mask_and_coherent() never fails for a mask of 32 bits or more on
- * a device that can do DMA, so a 64-bit request followed by a 32-bit
- * fallback is its "Wrong code".  The call fails only for a device that
- * cannot do DMA at all (no dma_mask): "do not initialize it".  One
- * descriptor moves at most DRVMEM_DMA_MAX_LEN bytes, which the DMA API
- * learns as the device's maximum segment size.
+ * a device that can do DMA, so trying 64 bits and falling back to 32 is
+ * its "Wrong code"; its "Recommended code" sets the mask the device
+ * supports.  The call fails only for a device that cannot do DMA at all
+ * (no dma_mask): "do not initialize it".  One descriptor moves at most
+ * DRVMEM_DMA_MAX_LEN bytes, which the DMA API learns as the device's
+ * maximum segment size.
  */
-static int drvmem_dma_set_limits(struct device *dev)
+static int drvmem_dma_set_limits(struct device *dev, unsigned int addr_bits)
 {
 	int ret;
 
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(addr_bits));
 	if (ret)
 		return dev_err_probe(dev, ret,
 				     "no usable DMA mask: the device cannot do DMA\n");
@@ -508,7 +512,7 @@ static int drvmem_dma_probe(struct platform_device *pdev)
 	struct drvmem_dma *dma;
 	int ret;
 
-	ret = drvmem_dma_set_limits(dev);
+	ret = drvmem_dma_set_limits(dev, platform_get_device_id(pdev)->driver_data);
 	if (ret)
 		return ret;
 
@@ -558,7 +562,7 @@ static int drvmem_dma_devm_probe(struct platform_device *pdev)
 	struct drvmem_dma *dma;
 	int ret;
 
-	ret = drvmem_dma_set_limits(dev);
+	ret = drvmem_dma_set_limits(dev, 64);
 	if (ret)
 		return ret;
 
@@ -578,9 +582,18 @@ static int drvmem_dma_devm_probe(struct platform_device *pdev)
 	return 0;
 }
 
+/* driver_data: the address bits of the engine's version */
+static const struct platform_device_id drvmem_dma_ids[] = {
+	{ "drvmem-dma", 64 },
+	{ "drvmem-dma32", 32 },
+	{ }
+};
+MODULE_DEVICE_TABLE(platform, drvmem_dma_ids);
+
 static struct platform_driver drvmem_dma_driver = {
 	.probe = drvmem_dma_probe,
 	.remove = drvmem_dma_remove,
+	.id_table = drvmem_dma_ids,
 	.driver = {
 		.name = "drvmem-dma",
 	},

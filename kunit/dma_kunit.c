@@ -549,11 +549,36 @@ static void drvmem_dma_probe_fails_cleanly_without_usable_mask(struct kunit *tes
 	drvmem_ledger_check(test, what);
 }
 
+/*
+ * Pattern: the mask is what the device can address, not a 64-then-32
+ * fallback (dma-api-howto's "Recommended code").  Test that the engine's
+ * 32-bit version gets 32-bit streaming and coherent masks and its ring
+ * below 4 GiB: a driver that asked every engine for 64 bits fails here,
+ * one that set no mask fails the 64-bit test.
+ */
+static void drvmem_dma_32bit_engine_gets_32bit_mask(struct kunit *test)
+{
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma *dma;
+
+	dma = drvmem_dma_bind(test, "drvmem-dma32");
+
+	KUNIT_EXPECT_EQ_MSG(test, *t->dev->dma_mask, DMA_BIT_MASK(32),
+			    "DMA mask, 32-bit engine: streaming mask");
+	KUNIT_EXPECT_EQ_MSG(test, t->dev->coherent_dma_mask, DMA_BIT_MASK(32),
+			    "DMA mask, 32-bit engine: coherent mask");
+	KUNIT_EXPECT_LE_MSG(test, dma->ring_dma + dma->ring_size - 1,
+			    (dma_addr_t)DMA_BIT_MASK(32),
+			    "DMA mask, 32-bit engine: ring at %pad, above 4 GiB",
+			    &dma->ring_dma);
+}
+
 static struct kunit_case drvmem_dma_mask_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_dma_probe_sets_64bit_mask,
 			 drvmem_dma_driver_gen_params),
 	KUNIT_CASE_PARAM(drvmem_dma_probe_fails_cleanly_without_usable_mask,
 			 drvmem_dma_driver_gen_params),
+	KUNIT_CASE(drvmem_dma_32bit_engine_gets_32bit_mask),
 	{}
 };
 

@@ -34,6 +34,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mod_devicetable.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -1658,10 +1659,11 @@ EXPORT_SYMBOL_GPL(drvmem_kasan_reports_again);
 /**
  * drvmem_platform_device() - an unbound platform device for a driver
  * @test: the test
- * @drv_name: name of the platform driver
+ * @drv_name: name of the platform driver, or of an entry of its id_table
  *
  * The device is named "<drv_name>-kunit" so that no driver matches it: the
- * test binds it with drvmem_platform_bind() and sees probe's result.  It is
+ * test binds it with drvmem_platform_bind(), which finds the driver (and
+ * the id_table entry) as the platform bus would, and sees probe's result.  It is
  * unregistered (and so unbound) when the test ends.
  *
  * Return: the device; asserts on failure.
@@ -1708,24 +1710,57 @@ void drvmem_platform_driver(struct kunit *test, const char *name,
 }
 EXPORT_SYMBOL_GPL(drvmem_platform_driver);
 
+struct kit_match {
+	char name[64];
+	struct device_driver *drv;
+	const struct platform_device_id *id;
+};
+
+/* platform_match() for the device's name without its suffix */
+static int kit_match_driver(struct device_driver *drv, void *data)
+{
+	const struct platform_device_id *id = to_platform_driver(drv)->id_table;
+	struct kit_match *m = data;
+
+	if (!id) {
+		if (strcmp(drv->name, m->name))
+			return 0;
+		m->drv = drv;
+		return 1;
+	}
+	for (; id->name[0]; id++) {
+		if (!strcmp(id->name, m->name)) {
+			m->drv = drv;
+			m->id = id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The driver for a device made by drvmem_platform_device(): its name names
+ * the driver, or an entry of the driver's id_table, whose entry is then
+ * the device's, as platform_match() would have made it.
+ */
 static struct device_driver *drvmem_driver(struct kunit *test,
 					   struct platform_device *pdev)
 {
-	struct device_driver *drv;
-	char name[64];
+	struct kit_match m = { };
 	size_t len;
 
-	strscpy(name, pdev->name, sizeof(name));
-	len = strlen(name) - strlen(DRVMEM_DEV_SUFFIX);
-	KUNIT_ASSERT_TRUE_MSG(test, strlen(name) > strlen(DRVMEM_DEV_SUFFIX) &&
-			      !strcmp(name + len, DRVMEM_DEV_SUFFIX),
-			      "%s: not made by drvmem_platform_device()", name);
-	name[len] = '\0';
-	drv = driver_find(name, &platform_bus_type);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, drv,
-				  "no platform driver \"%s\": is it built in?",
-				  name);
-	return drv;
+	strscpy(m.name, pdev->name, sizeof(m.name));
+	len = strlen(m.name) - strlen(DRVMEM_DEV_SUFFIX);
+	KUNIT_ASSERT_TRUE_MSG(test, strlen(m.name) > strlen(DRVMEM_DEV_SUFFIX) &&
+			      !strcmp(m.name + len, DRVMEM_DEV_SUFFIX),
+			      "%s: not made by drvmem_platform_device()", m.name);
+	m.name[len] = '\0';
+	bus_for_each_drv(&platform_bus_type, NULL, &m, kit_match_driver);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, m.drv,
+				  "no platform driver for \"%s\": is it built in?",
+				  m.name);
+	pdev->id_entry = m.id;
+	return m.drv;
 }
 
 /**

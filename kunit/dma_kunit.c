@@ -432,6 +432,15 @@ static void drvmem_dma_on_sync_for_device(void *data, struct device *dev,
 	drvmem_dma_on_sync(data, false, dev, addr, size, dir);
 }
 
+/* Record the test task's dma_sync_single_* calls in t->events. */
+static void drvmem_dma_watch_syncs(struct kunit *test)
+{
+	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
+			drvmem_dma_on_sync_for_cpu);
+	drvmem_dma_hook(test, "dma_sync_single_for_device",
+			drvmem_dma_on_sync_for_device);
+}
+
 /* Parameters */
 
 /**
@@ -718,10 +727,7 @@ static void drvmem_dma_status_block_is_coherent(struct kunit *test)
 	u32 completed;
 
 	dma = drvmem_dma_bind(test, c->name);
-	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
-			drvmem_dma_on_sync_for_cpu);
-	drvmem_dma_hook(test, "dma_sync_single_for_device",
-			drvmem_dma_on_sync_for_device);
+	drvmem_dma_watch_syncs(test);
 
 	KUNIT_EXPECT_GE_MSG(test, dma->status_dma, dma->ring_dma,
 			    "coherent DMA, %s: status block before the ring", c->name);
@@ -904,10 +910,7 @@ static void drvmem_dma_read_rx_syncs_around_cpu_access(struct kunit *test)
 	t->watch = dst;
 	t->want = want;
 	t->watch_len = buf->len;
-	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
-			drvmem_dma_on_sync_for_cpu);
-	drvmem_dma_hook(test, "dma_sync_single_for_device",
-			drvmem_dma_on_sync_for_device);
+	drvmem_dma_watch_syncs(test);
 
 	ret = drvmem_dma_submit_req(r);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA sync, submit: failed");
@@ -976,10 +979,7 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	t->watch = buf->cpu_addr;
 	t->want = src;
 	t->watch_len = buf->len;
-	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
-			drvmem_dma_on_sync_for_cpu);
-	drvmem_dma_hook(test, "dma_sync_single_for_device",
-			drvmem_dma_on_sync_for_device);
+	drvmem_dma_watch_syncs(test);
 
 	ret = drvmem_dma_submit_req(r);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA sync, submit: failed");
@@ -1043,10 +1043,7 @@ static void drvmem_dma_cpu_access_waits_for_the_device(struct kunit *test)
 	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, layout, 2);
 	data = kunit_kzalloc(test, 128, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, data);
-	drvmem_dma_hook(test, "dma_sync_single_for_cpu",
-			drvmem_dma_on_sync_for_cpu);
-	drvmem_dma_hook(test, "dma_sync_single_for_device",
-			drvmem_dma_on_sync_for_device);
+	drvmem_dma_watch_syncs(test);
 
 	ret = drvmem_dma_submit_req(r);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA ownership, submit: failed");

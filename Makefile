@@ -14,12 +14,11 @@ else
 
 CI		:= $(CURDIR)/ci
 CACHE		?= $(HOME)/.cache/drvmem
-BUILD_DIR	?= $(CACHE)/build-um
 JOBS		?= 2
 FILTER		?= drvmem*
 KUNIT_ARGS	?=
 
-export CACHE KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
+export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
 
 .PHONY: help kunit kunit-x86_64 check stage unstage selftest lint clean
 
@@ -30,7 +29,7 @@ help:
 	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
 	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
 	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'
-	@echo 'Kernel tree: KERNEL_SRC=/path/to/linux, else linux-source-6.12 in $(CACHE)'
+	@echo 'Kernel: KERNEL=6.12 (default) or KERNEL=7.2 (fetched from Debian unstable), or KERNEL_SRC=/path/to/linux'
 
 kunit:
 	@$(CI)/drvmem.sh kunit
@@ -54,6 +53,6 @@ check:
 	@$(CI)/check.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(CACHE)/build-x86_64
+	rm -rf $(CACHE)/build-*
 
 endif

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh - `make check`: the project's self-tests and static checks, then
-# everything `make kunit` does (UML), then the same suites on QEMU x86_64
-# with SMP (CHECK_X86_64=0 skips that tier).  Each self-test, static check
-# and KUnit case counts once; the last line is "N passed, N failed" (and
-# ", N skipped" when some were).  Fails if anything failed or if no drvmem
-# KUnit case ran.
+# everything `make kunit` does (UML) on every kernel line drvmem is tested
+# on (CHECK_KERNELS, default "6.12 7.2"; KERNEL_SRC instead: that tree
+# alone), then the same suites on QEMU x86_64 with SMP on the newest of them
+# (CHECK_X86_64=0 skips that tier).  Each self-test, static check and KUnit
+# case counts once, and each tier prints its own count; the last line is
+# "N passed, N failed" (and ", N skipped" when some were).  Fails if
+# anything failed, if a tier ran no drvmem case or if a suite did not run.
 
 set -u
 
@@ -59,6 +61,8 @@ kunit_tier() {
 	pass=$((pass + $1))
 	fail=$((fail + $2))
 	skip=$((skip + $3))
+	tiers="$tiers$tier: $1 passed, $2 failed, $3 skipped
+"
 	grep '^not ok' "$CACHE/summary-$tier.txt"
 	if [ $(($1 + $2)) -eq 0 ]; then
 		echo "drvmem check: FAILED - no drvmem KUnit case ran ($json)"
@@ -77,26 +81,37 @@ if [ "${FILTER:-drvmem*}" = "drvmem*" ]; then
 fi
 
 rm -f "$CACHE/summary.txt"
+tiers=
+if [ -n "${KERNEL_SRC:-}" ]; then
+	KERNELS=src
+else
+	KERNELS=${CHECK_KERNELS:-6.12 7.2}
+fi
+echo "drvmem check: tools"
+"$REPO/ci/drvmem.sh" tools check || exit 1
 echo "drvmem check: self-tests"
 selftests
-TREE=$("$REPO/ci/drvmem.sh" tree) || exit 1
+# the trees first: a kernel that cannot be had fails before any build
+for k in $KERNELS; do
+	[ "$k" = src ] || export KERNEL="$k"
+	TREE=$("$REPO/ci/drvmem.sh" tree) || exit 1
+	echo "drvmem check: kernel $k: $TREE"
+done
 echo "drvmem check: static checks against $TREE"
-export KERNEL_SRC="$TREE"
-check "checkpatch --strict on every C file" "$REPO/ci/drvmem.sh" checkpatch
-check "kernel-doc on the kit and driver headers" "$REPO/ci/drvmem.sh" kerneldoc
-if command -v shellcheck >/dev/null 2>&1; then
-	check "shellcheck on ci/ and .ci/run" shellscripts
-else
-	echo "drvmem check: skipped - shellcheck on ci/ and .ci/run (not installed)"
-	skip=$((skip + 1))
-fi
-echo "drvmem check: KUnit suites under UML"
-kunit_tier um kunit
+check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
+check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
+check "shellcheck on ci/ and .ci/run" shellscripts
+for k in $KERNELS; do
+	[ "$k" = src ] || export KERNEL="$k"
+	echo "drvmem check: KUnit suites under UML, kernel $k"
+	kunit_tier "um-$k" kunit
+done
 if [ "${CHECK_X86_64:-1}" != 0 ]; then
-	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP)"
-	kunit_tier x86_64 kunit-x86_64
+	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP), kernel $k"
+	kunit_tier "x86_64-$k" kunit-x86_64
 fi
 
+printf '%s' "$tiers"
 summary="$pass passed, $fail failed"
 [ "$skip" -eq 0 ] || summary="$summary, $skip skipped"
 echo "$summary" | tee "$CACHE/summary.txt"

@@ -10,10 +10,16 @@
 #   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
 #   drvmem.sh checkpatch     checkpatch --strict on the C sources
 #   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and driver headers
+#   drvmem.sh tools TIER     install (as root) or name what TIER needs:
+#                            um, x86_64 or check
 #
-# Environment: KERNEL_SRC (a kernel tree; default: linux-source-6.12 unpacked
-# into $CACHE), CACHE (default ~/.cache/drvmem), BUILD_DIR, JOBS, FILTER,
-# KUNIT_ARGS (extra kunit.py arguments), KUNIT_JSON (write kunit.py's JSON).
+# Environment: KERNEL (a Debian kernel line drvmem fetches: 6.12, the
+# default, from the machine's own suite, or 7.2 from Debian's unstable suite
+# through a private sources list under $CACHE), KERNEL_SRC (any kernel tree;
+# overrides KERNEL), CACHE (default ~/.cache/drvmem), BUILD_DIR (the UML
+# build directory), JOBS, FILTER, KUNIT_ARGS (extra kunit.py arguments),
+# KUNIT_JSON (write kunit.py's JSON), DRVMEM_INSTALL=0 (never apt-get: name
+# the packages instead).
 #
 # Every failure is one line on stderr that names the fix, and exit status 1.
 
@@ -24,39 +30,184 @@ CACHE=${CACHE:-$HOME/.cache/drvmem}
 JOBS=${JOBS:-2}
 FILTER=${FILTER:-drvmem*}
 KUNIT_ARGS=${KUNIT_ARGS:-}
-PKG=linux-source-6.12
-TARBALL=/usr/src/$PKG.tar.xz
+KERNEL=${KERNEL:-6.12}
+# the kernel lines drvmem is tested on: older is refused, newer is warned of
+TESTED_OLDEST=6.12
+TESTED_NEWEST=7.2
 STAGE_DIR=drivers/misc/drvmem
 KCONFIG_LINE='source "drivers/misc/drvmem/Kconfig"'
 MAKEFILE_LINE='obj-y				+= drvmem/'
+# the archive of unstable's packages, as the machine's own apt names it
+DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 die() {
 	echo "drvmem: $*" >&2
 	exit 1
 }
 
-# fetch_tree - unpack linux-source-6.12 into $CACHE once, installing it if needed
+is_root() {
+	[ "$(id -u)" = 0 ] && [ "${DRVMEM_INSTALL:-1}" != 0 ]
+}
+
+# apt_install PKG... - apt-get install, refreshing the package lists once
+# when they are missing or stale (a fresh machine has none)
+apt_install() {
+	echo "drvmem: installing $* with apt-get" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -q --no-install-recommends "$@" >&2 && return
+	apt-get update -q >&2 || return
+	apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+# The tools each tier needs: "command-or-file package" pairs.  Checked
+# before anything is built; installed as root, else named in one line.
+TOOLS_um='make:make gcc:gcc /usr/include/stdio.h:libc6-dev bc:bc bison:bison
+flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
+TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
+/usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
+TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck"
+# not needed, only faster: installed as root, never asked for otherwise
+TOOLS_speed='ccache:ccache'
+
+# missing LIST - the packages of LIST whose command or file is missing
+missing() {
+	for pair in $1; do
+		what=${pair%%:*}
+		case $what in
+		/*) [ -e "$what" ] && continue ;;
+		*) command -v "$what" >/dev/null 2>&1 && continue ;;
+		esac
+		printf '%s ' "${pair#*:}"
+	done
+}
+
+# tools TIER - make sure TIER's tools are there, before any build
+tools() {
+	case $1 in
+	um) list=$TOOLS_um ;;
+	x86_64) list=$TOOLS_x86_64 ;;
+	check) list=$TOOLS_check ;;
+	*) die "usage: drvmem.sh tools um|x86_64|check" ;;
+	esac
+	need=$(missing "$list")
+	if is_root; then
+		need="$need$(missing "$TOOLS_speed")"
+		# shellcheck disable=SC2086 # a list of package names
+		[ -z "$need" ] || apt_install $need ||
+			die "apt-get install $need failed: check the network and apt sources, then retry"
+		need=$(missing "$list")
+	fi
+	[ -z "$need" ] ||
+		die "missing tools for the $1 tier: run 'sudo apt-get install ${need% }'"
+}
+
+# unpack TARBALL PKG DST - a linux-source-* tarball into DST, once
+unpack() {
+	echo "drvmem: unpacking $1 into $CACHE (once)" >&2
+	mkdir -p "$CACHE"
+	rm -rf "$3.tmp"
+	mkdir "$3.tmp"
+	tar -xf "$1" -C "$3.tmp" || die "could not unpack $1 into $CACHE: check free space"
+	mv "$3.tmp/$2" "$3"
+	rmdir "$3.tmp"
+}
+
+# install_stable PKG - the tarball of PKG from the machine's own suites
+install_stable() {
+	tarball=/usr/src/$1.tar.xz
+	if [ ! -f "$tarball" ]; then
+		is_root || die "no kernel tree: run 'sudo apt-get install $1' or set KERNEL_SRC=/path/to/linux"
+		apt_install "$1" || die "apt-get install $1 failed: check the network and apt sources, or set KERNEL_SRC"
+	fi
+	echo "$tarball"
+}
+
+# archive_uri - the Debian archive the machine's apt uses: the repository
+# labelled "Debian" (not -security), or else the first URI ending in
+# /debian; DEBIAN_ARCHIVE overrides it
+archive_uri() {
+	if [ -n "${DEBIAN_ARCHIVE:-}" ]; then
+		echo "$DEBIAN_ARCHIVE"
+		return
+	fi
+	# shellcheck disable=SC2016 # apt's own format, not shell
+	uri=$(apt-get indextargets --format '$(LABEL) $(REPO_URI)' 2>/dev/null |
+		awk '$1 == "Debian" { print $2; exit }')
+	if [ -z "$uri" ]; then
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+			/etc/apt/sources.list.d/*.sources 2>/dev/null |
+			awk '/^deb / || /^URIs:/ { for (i = 2; i <= NF; i++)
+				if ($i ~ /^[a-z]+:\/\/.*\/debian\/?$/) { print $i; exit } }')
+	fi
+	[ -n "$uri" ] && echo "$uri"
+}
+
+# apt_unstable ARGS... - apt-get on Debian's unstable suite alone: its own
+# sources list, package lists and archive directory under $CACHE, nothing
+# of the machine's apt state read or written but dpkg's status
+apt_unstable() {
+	d=$CACHE/apt-unstable
+	apt-get -q -o Dir::Etc::sourcelist="$d/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache::archives="$d/archives" \
+		-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+		-o APT::Sandbox::User=root "$@"
+}
+
+# download_unstable PKG - the tarball of PKG from Debian's unstable suite,
+# without adding that suite to the machine or installing anything
+download_unstable() {
+	d=$CACHE/apt-unstable
+	is_root || die "fetching $1 from Debian unstable needs root (apt-get download): run as root, or set KERNEL_SRC=/path/to/linux"
+	uri=$(archive_uri) ||
+		die "no Debian archive in the machine's apt sources: add one, or set KERNEL_SRC=/path/to/linux"
+	rm -rf "$d"
+	mkdir -p "$d/lists/partial" "$d/archives/partial" "$d/deb"
+	echo "deb [signed-by=$DEBIAN_KEYRING] $uri unstable main" >"$d/sources.list"
+	log=$d/apt.log
+	apt_unstable update >"$log" 2>&1
+	# apt-get update can exit 0 having fetched nothing
+	ls "$d/lists/"*_Packages* >/dev/null 2>&1 ||
+		die "apt-get update of $uri unstable failed (see $log): check the network, or set KERNEL_SRC=/path/to/linux"
+	echo "drvmem: downloading $1 from $uri unstable (private sources list in $d)" >&2
+	(cd "$d/deb" && apt_unstable download "$1" >>"$log" 2>&1) ||
+		die "apt-get download $1 failed (see $log): is it still in Debian unstable? else set KERNEL_SRC=/path/to/linux"
+	for deb in "$d/deb/$1"_*.deb; do
+		dpkg-deb -x "$deb" "$d/root" || die "dpkg-deb -x $deb failed: check free space in $CACHE"
+	done
+	[ -f "$d/root/usr/src/$1.tar.xz" ] || die "$1 holds no /usr/src/$1.tar.xz: set KERNEL_SRC=/path/to/linux"
+	echo "$d/root/usr/src/$1.tar.xz"
+}
+
+# fetch_tree - the Debian package linux-source-$KERNEL, unpacked into
+# $CACHE once
 fetch_tree() {
-	dst=$CACHE/$PKG
+	pkg=linux-source-$KERNEL
+	dst=$CACHE/$pkg
 	if [ -f "$dst/Makefile" ]; then
 		echo "$dst"
 		return
 	fi
-	if [ ! -f "$TARBALL" ]; then
-		[ "$(id -u)" = 0 ] ||
-			die "no kernel tree: run 'sudo apt-get install $PKG' or set KERNEL_SRC=/path/to/linux"
-		echo "drvmem: installing $PKG with apt-get" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$PKG" >&2 ||
-			die "apt-get install $PKG failed: run 'apt-get update' and retry, or set KERNEL_SRC"
-	fi
-	echo "drvmem: unpacking $TARBALL into $CACHE (once)" >&2
-	mkdir -p "$CACHE"
-	rm -rf "$dst.tmp"
-	mkdir "$dst.tmp"
-	tar -xf "$TARBALL" -C "$dst.tmp" || die "could not unpack $TARBALL into $CACHE: check free space"
-	mv "$dst.tmp/$PKG" "$dst"
-	rmdir "$dst.tmp"
+	case $KERNEL in
+	6.12) tarball=$(install_stable "$pkg") ;;
+	7.2) tarball=$(download_unstable "$pkg") ;;
+	*) die "KERNEL=$KERNEL: drvmem fetches 6.12 or 7.2; for another tree set KERNEL_SRC=/path/to/linux" ;;
+	esac
+	unpack "$tarball" "$pkg" "$dst"
+	# the package was only the way to the tree
+	rm -rf "$CACHE/apt-unstable/deb" "$CACHE/apt-unstable/root"
 	echo "$dst"
+}
+
+# version_of TREE - "VERSION PATCHLEVEL" of a kernel tree's Makefile
+version_of() {
+	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$1/Makefile")
+	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$1/Makefile")
+	[ -n "$v" ] && [ -n "$p" ] && echo "$v $p"
+}
+
+# vnum MAJOR.MINOR - one comparable number
+vnum() {
+	echo $((${1%%.*} * 1000 + ${1#*.}))
 }
 
 # check_tree DIR - is DIR a kernel tree drvmem can use?
@@ -67,13 +218,14 @@ check_tree() {
 	   [ ! -f "$t/drivers/misc/Kconfig" ]; then
 		die "$t is not a Linux source tree (no tools/testing/kunit/kunit.py): set KERNEL_SRC to one"
 	fi
-	v=$(sed -n 's/^VERSION = \([0-9]*\)$/\1/p' "$t/Makefile")
-	p=$(sed -n 's/^PATCHLEVEL = \([0-9]*\)$/\1/p' "$t/Makefile")
-	if [ -z "$v" ] || [ -z "$p" ]; then
+	ver=$(version_of "$t") ||
 		die "$t/Makefile has no VERSION/PATCHLEVEL: not a Linux source tree"
+	have=$(echo "$ver" | tr ' ' .)
+	if [ "$(vnum "$have")" -lt "$(vnum $TESTED_OLDEST)" ]; then
+		die "$t is Linux $have; drvmem is tested on $TESTED_OLDEST to $TESTED_NEWEST and needs $TESTED_OLDEST or later: use KERNEL=$TESTED_OLDEST or a newer tree"
 	fi
-	if [ "$v" -lt 6 ] || { [ "$v" -eq 6 ] && [ "$p" -lt 8 ]; }; then
-		die "$t is Linux $v.$p; drvmem needs 6.8 or later (kunit_device_register()): use $PKG"
+	if [ "$(vnum "$have")" -gt "$(vnum $TESTED_NEWEST)" ]; then
+		echo "drvmem: warning: $t is Linux $have, newer than drvmem is tested on ($TESTED_OLDEST to $TESTED_NEWEST); going ahead" >&2
 	fi
 	if [ -f "$t/.config" ] || [ -d "$t/include/config" ]; then
 		die "$t has build output in the source tree, which breaks O= builds: run 'make -C $t mrproper'"
@@ -90,6 +242,21 @@ tree() {
 	(cd "$t" && pwd)
 }
 
+# build_dir ARCH TREE - one build directory per architecture and tree: the
+# trees drvmem fetches by their version, any other tree by its path too
+build_dir() {
+	if [ "$1" = um ] && [ -n "${BUILD_DIR:-}" ]; then
+		echo "$BUILD_DIR"
+		return
+	fi
+	# shellcheck disable=SC2046 # two numbers
+	set -- "$1" "$2" $(version_of "$2")
+	case $2 in
+	"$CACHE"/linux-source-*) echo "$CACHE/build-$1-$3.$4" ;;
+	*) echo "$CACHE/build-$1-$3.$4-$(printf '%s' "$2" | cksum | cut -d ' ' -f 1)" ;;
+	esac
+}
+
 # is_drvmem DIR - is DIR a drvmem checkout?
 is_drvmem() {
 	[ -f "$1/kunit/drvmem_kit.h" ] && [ -f "$1/ci/drvmem.sh" ]
@@ -100,7 +267,9 @@ is_drvmem() {
 # sources, and kbuild goes by file times: have them all rebuilt.
 repoint() {
 	ln -sfn "$REPO" "$1"
-	rm -rf "${BUILD_DIR:-$CACHE/build-um}/$STAGE_DIR" "$CACHE/build-x86_64/$STAGE_DIR"
+	for b in "$CACHE"/build-* ${BUILD_DIR:+"$BUILD_DIR"}; do
+		rm -rf "${b:?}/$STAGE_DIR"
+	done
 }
 
 # stage TREE - symlink the repo into the tree and hook it into drivers/misc.
@@ -183,28 +352,41 @@ run_kunit() {
 		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
 }
 
-# checkpatch TREE - the kernel's style checker, --strict, on every C file
+# checkpatch TREE - the kernel's style checker, --strict, on every C file.
+# The compat header is where version tests and the kernel's own macro
+# shapes belong: those three rules are off for it alone.
 checkpatch() {
 	cd "$REPO"
 	# shellcheck disable=SC2046 # one argument per file; no spaces in names
 	perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES -f $(find kunit drivers-under-test -name '*.[ch]' | sort)
+		--ignore FILE_PATH_CHANGES -f $(find kunit drivers-under-test -name '*.[ch]' | sort) &&
+	perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_REUSE \
+		-f compat/drvmem_compat.h
 }
 
 # kerneldoc TREE - kernel-doc warnings on the kit and the drivers' headers
 kerneldoc() {
 	cd "$REPO"
-	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/drvmem_kit.h \
+	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/drvmem_kit.h compat/drvmem_compat.h \
 		kunit/drvmem_kit.c drivers-under-test/*.h 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
 cmd=${1:-}
 case $cmd in
+tools)
+	tools "${2:-}"
+	exit
+	;;
 tree | stage | unstage | checkpatch | kerneldoc | kunit | kunit-x86_64)
+	case $cmd in
+	kunit) tools um ;;
+	kunit-x86_64) tools x86_64 ;;
+	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|kunit|kunit-x86_64" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
@@ -215,18 +397,19 @@ kerneldoc) kerneldoc "$t" ;;
 kunit)
 	lock
 	stage "$t"
-	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="${BUILD_DIR:-$CACHE/build-um}"
+	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="$(build_dir um "$t")"
 	;;
 kunit-x86_64)
 	lock
 	stage "$t"
 	# the top .kunitconfig without its UML-only block, plus SMP
+	mkdir -p "$CACHE"
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
 	printf "CONFIG_SMP=y\nCONFIG_UNWINDER_FRAME_POINTER=y\n" >>"$CACHE/x86_64.kunitconfig"
 	# swiotlb=force: streaming mappings bounce, so a missing sync or
 	# unmap shows in the data, which on UML's coherent DMA it cannot
 	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \
-		--build_dir="$CACHE/build-x86_64" --qemu_args="-smp 2" \
+		--build_dir="$(build_dir x86_64 "$t")" --qemu_args="-smp 2" \
 		--kernel_args=swiotlb=force
 	;;
 esac

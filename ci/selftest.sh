@@ -84,16 +84,16 @@ mkdir -p "$TMP/clone/kunit" "$TMP/clone/ci"
 : >"$TMP/clone/kunit/drvmem_kit.h"
 : >"$TMP/clone/ci/drvmem.sh"
 ln -s "$TMP/clone" "$t/drivers/misc/drvmem"
-for b in build-um build-x86_64; do
+for b in build-um-6.12 build-x86_64-7.2; do
 	mkdir -p "$TMP/cache/$b/drivers/misc/drvmem" "$TMP/cache/$b/mm"
 	: >"$TMP/cache/$b/drivers/misc/drvmem/clone.o"
 	: >"$TMP/cache/$b/mm/slub.o"
 done
 KERNEL_SRC=$t drvmem stage 2>"$TMP/err" &&
 	[ "$(readlink "$t/drivers/misc/drvmem")" = "$REPO" ] && grep -q "pointed to the checkout" "$TMP/err" &&
-	[ ! -e "$TMP/cache/build-um/drivers/misc/drvmem" ] &&
-	[ ! -e "$TMP/cache/build-x86_64/drivers/misc/drvmem" ] &&
-	[ -e "$TMP/cache/build-um/mm/slub.o" ] && [ -e "$TMP/cache/build-x86_64/mm/slub.o" ]
+	[ ! -e "$TMP/cache/build-um-6.12/drivers/misc/drvmem" ] &&
+	[ ! -e "$TMP/cache/build-x86_64-7.2/drivers/misc/drvmem" ] &&
+	[ -e "$TMP/cache/build-um-6.12/mm/slub.o" ] && [ -e "$TMP/cache/build-x86_64-7.2/mm/slub.o" ]
 result $? "stage takes over another drvmem checkout's symlink, says so, drops only its objects"
 
 rm -rf "$TMP/clone"
@@ -125,11 +125,64 @@ KERNEL_SRC=$TMP/nowhere expect_error "missing KERNEL_SRC is refused" \
 mkdir -p "$TMP/empty"
 KERNEL_SRC=$TMP/empty expect_error "a directory that is not a kernel tree is refused" \
 	"not a Linux source tree" drvmem stage
-fake_tree "$TMP/old" 6 6
-KERNEL_SRC=$TMP/old expect_error "a kernel older than 6.8 is refused" \
-	"needs 6.8 or later" drvmem stage
+# --- the version window: tested on 6.12 to 7.2 -----------------------------
+fake_tree "$TMP/old" 6 11
+KERNEL_SRC=$TMP/old expect_error "6.11, older than the oldest tested, is refused" \
+	"tested on 6.12 to 7.2 and needs 6.12 or later" drvmem stage
 fake_tree "$TMP/five" 5 15
-KERNEL_SRC=$TMP/five expect_error "a 5.x kernel is refused" "needs 6.8 or later" drvmem stage
+KERNEL_SRC=$TMP/five expect_error "a 5.x kernel is refused" "needs 6.12 or later" drvmem stage
+for edge in "6 12" "7 2"; do
+	# shellcheck disable=SC2086 # VERSION PATCHLEVEL
+	fake_tree "$TMP/edge" $edge
+	KERNEL_SRC=$TMP/edge drvmem stage 2>"$TMP/err" && [ ! -s "$TMP/err" ]
+	result $? "$(echo "$edge" | tr ' ' .), a tested edge, is staged without a word"
+	KERNEL_SRC=$TMP/edge drvmem unstage
+	rm -rf "$TMP/edge"
+done
+for newer in "7 3" "8 0"; do
+	# shellcheck disable=SC2086 # VERSION PATCHLEVEL
+	fake_tree "$TMP/new" $newer
+	KERNEL_SRC=$TMP/new drvmem stage 2>"$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+		grep -q "newer than drvmem is tested on (6.12 to 7.2)" "$TMP/err" &&
+		[ -L "$TMP/new/drivers/misc/drvmem" ]
+	result $? "$(echo "$newer" | tr ' ' .), newer than tested, is warned of in one line and staged"
+	KERNEL_SRC=$TMP/new drvmem unstage 2>/dev/null
+	rm -rf "$TMP/new"
+done
+fake_tree "$TMP/noversion" && printf 'VERSION = 7\n' >"$TMP/noversion/Makefile"
+KERNEL_SRC=$TMP/noversion expect_error "a Makefile without PATCHLEVEL is refused" \
+	"no VERSION/PATCHLEVEL" drvmem stage
+
+# --- fetching a kernel line ------------------------------------------------
+KERNEL=9.9 expect_error "a kernel line drvmem does not fetch is refused" \
+	"drvmem fetches 6.12 or 7.2" drvmem tree
+KERNEL=7.2 DRVMEM_INSTALL=0 expect_error "7.2 without root: one line naming the fix" \
+	"needs root" drvmem tree
+# no network: an archive on a closed local port (apt-get fails at once)
+KERNEL=7.2 DEBIAN_ARCHIVE=http://127.0.0.1:9/debian expect_error \
+	"7.2 with the archive unreachable: one line naming the fix" \
+	"apt-get update of http://127.0.0.1:9/debian unstable failed" drvmem tree
+[ ! -e "$TMP/cache/linux-source-7.2" ] && ! grep -rqs unstable /etc/apt/sources.list /etc/apt/sources.list.d
+result $? "a failed fetch leaves no tree, and unstable stays out of the machine's apt sources"
+
+# --- tools: checked before the build that needs them ---------------------
+# a PATH with everything of this machine's but QEMU
+mkdir -p "$TMP/bin"
+for f in /usr/local/bin/* /usr/bin/* /bin/*; do
+	case $f in */qemu-system-x86_64) continue ;; esac
+	[ -e "$TMP/bin/${f##*/}" ] || ln -s "$f" "$TMP/bin/${f##*/}"
+done
+fake_tree "$TMP/t86"
+PATH=$TMP/bin KERNEL_SRC=$TMP/t86 DRVMEM_INSTALL=0 expect_error \
+	"no QEMU: the x86_64 tier stops before building, naming the package" \
+	"run 'sudo apt-get install qemu-system-x86'" drvmem kunit-x86_64
+[ ! -e "$TMP/t86/drivers/misc/drvmem" ]
+result $? "the x86_64 tier without its tools stages nothing"
+PATH=$TMP/bin DRVMEM_INSTALL=0 drvmem tools um
+result $? "the UML tier needs no QEMU"
+pkgs=$(sed -n 's/.*apt-get install .*--no-install-recommends \(.*\) >.*/\1/p' "$REPO/.ci/run")
+[ "$pkgs" = make ]
+result $? ".ci/run installs make alone: make check installs the rest"
 fake_tree "$TMP/dirty" && : >"$TMP/dirty/.config"
 KERNEL_SRC=$TMP/dirty expect_error "a tree with a .config is refused (O= builds)" \
 	"mrproper" drvmem stage
@@ -206,7 +259,7 @@ for f in "$REPO"/drivers-under-test/*.c; do
 done
 result $ok "every C file has an SPDX line, every driver a MODULE_DESCRIPTION"
 
-sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$0" &&
+sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$REPO/.ci/run" && sh -n "$0" &&
 	python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" "$REPO/ci/kunit_summary.py"
 result $? "ci scripts parse"
 

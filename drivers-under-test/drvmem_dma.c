@@ -35,6 +35,7 @@
 
 #include <kunit/visibility.h>
 
+#include "../compat/drvmem_compat.h"
 #include "drvmem_dma.h"
 
 /*
@@ -516,7 +517,7 @@ static int drvmem_dma_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	dma = kzalloc(sizeof(*dma), GFP_KERNEL);
+	dma = kzalloc_obj(*dma, GFP_KERNEL);
 	if (!dma)
 		return -ENOMEM;
 	drvmem_dma_init(dma, dev);

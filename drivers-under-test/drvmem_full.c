@@ -26,6 +26,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "../compat/drvmem_compat.h"
+
 #define DRVMEM_FULL_BUF_SIZE		SZ_4K
 #define DRVMEM_FULL_TABLE_SIZE		SZ_1M
 #define DRVMEM_FULL_POOL_MIN		4
@@ -61,7 +63,7 @@ static int drvmem_full_probe(struct platform_device *pdev)
 	if (ret)
 		return dev_err_probe(dev, ret, "no usable 32-bit DMA mask\n");
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 

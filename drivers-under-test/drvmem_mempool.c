@@ -30,6 +30,7 @@
 
 #include <kunit/visibility.h>
 
+#include "../compat/drvmem_compat.h"
 #include "drvmem_mempool.h"
 
 /**
@@ -250,7 +251,7 @@ static int drvmem_mempool_probe(struct platform_device *pdev)
 	struct drvmem_mempool_dev *md;
 	int ret;
 
-	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	md = kzalloc_obj(*md, GFP_KERNEL);
 	if (!md)
 		return -ENOMEM;
 	md->dev = &pdev->dev;

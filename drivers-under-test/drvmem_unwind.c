@@ -23,6 +23,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "../compat/drvmem_compat.h"
+
 #define DRVMEM_UNWIND_BUF_SIZE		SZ_4K
 #define DRVMEM_UNWIND_TABLE_SIZE	SZ_1M
 
@@ -41,7 +43,7 @@ static int drvmem_unwind_probe(struct platform_device *pdev)
 {
 	struct drvmem_unwind *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 

@@ -110,7 +110,7 @@ static int drvmem_broken_devm_no_check_probe(struct platform_device *pdev)
 	return 0;
 }
 
-const struct drvmem_broken drvmem_broken_devm[] = {
+const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR] = {
 	{
 		.name = "drvmem-broken-devm-assumed",
 		.probe = drvmem_broken_devm_assumed_probe,
@@ -137,4 +137,3 @@ const struct drvmem_broken drvmem_broken_devm[] = {
 	},
 };
 
-const unsigned int drvmem_broken_devm_count = ARRAY_SIZE(drvmem_broken_devm);

@@ -10,7 +10,8 @@
 
 #include "drvmem_kit.h"
 
-extern const struct drvmem_broken drvmem_broken_devm[];
-extern const unsigned int drvmem_broken_devm_count;
+/* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
+#define DRVMEM_BROKEN_DEVM_NR	4
+extern const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR];
 
 #endif /* _DRVMEM_DEVM_BROKEN_H */

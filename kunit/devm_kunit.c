@@ -243,11 +243,7 @@ static void drvmem_devm_group_keeps_a_working_feature(struct kunit *test)
 	drvmem_devm_group_bind(test, false, 1, 6);
 }
 
-static const void *drvmem_devm_gen_broken(const void *prev, char *desc)
-{
-	return drvmem_broken_next(drvmem_broken_devm, drvmem_broken_devm_count,
-				  prev, desc);
-}
+KUNIT_ARRAY_PARAM_DESC(drvmem_devm_broken, drvmem_broken_devm, bug);
 
 /*
  * Pattern: "Managed resources pertain to the freeing of these resources
@@ -274,7 +270,7 @@ static struct kunit_case drvmem_devm_test_cases[] = {
 	KUNIT_CASE(drvmem_devm_group_rolls_back_only_the_feature),
 	KUNIT_CASE(drvmem_devm_group_keeps_a_working_feature),
 	KUNIT_CASE_PARAM(drvmem_devm_flags_broken_driver,
-			 drvmem_devm_gen_broken),
+			 drvmem_devm_broken_gen_params),
 	{}
 };
 

@@ -1505,6 +1505,6 @@ kunit_test_suites(&drvmem_dma_mask_test_suite, &drvmem_dma_coherent_test_suite,
 		  &drvmem_dma_streaming_test_suite, &drvmem_dma_unwind_test_suite,
 		  &drvmem_dma_broken_test_suite);
 
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests for drvmem's coherent and streaming DMA driver");
 MODULE_LICENSE("GPL");

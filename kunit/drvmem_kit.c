@@ -42,6 +42,7 @@
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <linux/vmalloc.h>
 #include <trace/events/dma.h>
 #include <trace/events/kmem.h>
 #include <trace/events/percpu.h>
@@ -67,11 +68,13 @@ struct drvmem_entry {
 	unsigned long site;
 	unsigned long free_site;
 	const char *api;
-	unsigned int seq;
-	int freed_before;
+	unsigned int seq;	/* when allocated, and when freed: one sequence */
+	unsigned int free_seq;
 	u8 kind;
 	u8 dir;
 	bool live;
+	bool owner_freed;	/* released by the code under test */
+	bool disowned;		/* the allocator's after all (kit_ledger_settle) */
 };
 
 /* The values of the fault-injection knobs the kit changes, to restore. */
@@ -136,6 +139,8 @@ struct drvmem_kit {
 	char trip[DRVMEM_MSG_LEN];
 	const char * const *allow;
 	u32 *dma_errors, dma_errors_seen, *dma_show, saved_dma_show;
+	/* kunit_warning_suppress() on kernels without it (drvmem_compat.h) */
+	struct kunit_suppressed_warning *suppressed;
 
 	/* findings kept for the self-test */
 	struct kunit *hidden_test;
@@ -201,6 +206,7 @@ static const struct drvmem_api drvmem_alloc_apis[] = {
 	{ "dma_alloc_attrs", "dma_alloc_coherent", K(DMA_COHERENT) },
 	{ "dmam_alloc_attrs", "dmam_alloc_coherent", K(DMA_COHERENT) },
 	{ "dma_map_page_attrs", "dma_map_single", K(DMA_MAP) },
+	{ "dma_map_phys", "dma_map_phys", K(DMA_MAP) },
 	{ "dma_map_sg", "dma_map_sg", K(DMA_SG) },
 	{ "dma_map_sgtable", "dma_map_sgtable", K(DMA_SG) },
 	{ "sg_alloc_table", "sg_alloc_table", K(SLAB) | K(PAGES) },
@@ -222,6 +228,7 @@ static const struct drvmem_api kit_free_apis[] = {
 	{ "free_percpu", "free_percpu", K(PERCPU) },
 	{ "dma_free_attrs", "dma_free_coherent", K(DMA_COHERENT) },
 	{ "dma_unmap_page_attrs", "dma_unmap_single", K(DMA_MAP) },
+	{ "dma_unmap_phys", "dma_unmap_phys", K(DMA_MAP) },
 	{ "dma_unmap_sg", "dma_unmap_sg", K(DMA_SG) },
 	{ "sg_free_table", "sg_free_table", K(SLAB) | K(PAGES) },
 };
@@ -232,7 +239,8 @@ static const struct drvmem_api kit_free_apis[] = {
  * Events under these functions, inside the API the owner called, are the
  * API's own business: what an allocator or a debugging tool allocates for
  * itself whatever the kind (a new slab, a stack depot pool, kmemleak's
- * record of the caller's object: every kmemleak hook is named kmemleak_*),
+ * record of the caller's object: every kmemleak hook is named kmemleak_*;
+ * SLUB's sheaves of free objects),
  * and vmalloc's bookkeeping, which matters when kvmalloc()/kvfree() (whose
  * slab objects are the caller's) take the vmalloc path: the vm_struct, the
  * vmap_area (freed lazily, after the test), the page array (a vmalloc of
@@ -251,6 +259,15 @@ static const struct kit_internal kit_internal[] = {
 	{ "allocate_slab", KIT_ANY_KIND },
 	{ "new_slab", KIT_ANY_KIND },
 	{ "___slab_alloc", KIT_ANY_KIND },
+	/* SLUB's per-CPU sheaves (7.x): allocated and freed on the way */
+	{ "__alloc_empty_sheaf", KIT_ANY_KIND },
+	{ "alloc_empty_sheaf", KIT_ANY_KIND },
+	{ "__free_empty_sheaf", KIT_ANY_KIND },
+	{ "free_empty_sheaf", KIT_ANY_KIND },
+	{ "refill_sheaf", KIT_ANY_KIND },
+	{ "sheaf_flush", KIT_ANY_KIND },
+	{ "barn_", KIT_ANY_KIND },
+	{ "__pcs_", KIT_ANY_KIND },
 	{ "stack_depot_save", KIT_ANY_KIND },
 	{ "kmemleak_", KIT_ANY_KIND },
 	{ "__vmalloc_node_range", K(SLAB) | K(PAGES) },
@@ -399,7 +416,6 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 			*e = (struct drvmem_entry) {
 				.key = key, .size = size, .site = site,
 				.api = api->name, .seq = kit->seq++,
-				.freed_before = -1,
 				.kind = kind, .dir = dir, .live = true,
 			};
 	}
@@ -418,14 +434,22 @@ static struct drvmem_entry *kit_find_entry(struct drvmem_kit *kit,
 	return NULL;
 }
 
-static struct drvmem_entry *kit_find_seq(struct drvmem_kit *kit,
-					 unsigned int seq)
+/*
+ * The first entry allocated after @e, while @e was held, and freed after
+ * it, or NULL.  Allocations and frees share one sequence.
+ */
+static struct drvmem_entry *kit_freed_later(struct drvmem_kit *kit,
+					    const struct drvmem_entry *e)
 {
 	unsigned int i;
 
-	for (i = 0; i < kit->nr; i++)
-		if (kit->entries[i].seq == seq)
-			return &kit->entries[i];
+	for (i = 0; i < kit->nr; i++) {
+		struct drvmem_entry *n = &kit->entries[i];
+
+		if (n->seq > e->seq && n->seq < e->free_seq && !n->live &&
+		    !n->disowned && n->free_seq > e->free_seq)
+			return n;
+	}
 	return NULL;
 }
 
@@ -442,25 +466,6 @@ static struct drvmem_entry *kit_containing(struct drvmem_kit *kit,
 			return e;
 	}
 	return NULL;
-}
-
-/*
- * Called with kit->lock held, for a free by the owner: note the first entry
- * allocated after @e that is still held.  drvmem_ledger_check() reports the
- * pair as out of order if that entry is freed later, or as a leak if not.
- */
-static void kit_note_order(struct drvmem_kit *kit, struct drvmem_entry *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < kit->nr; i++) {
-		struct drvmem_entry *n = &kit->entries[i];
-
-		if (n->live && n->seq > e->seq) {
-			e->freed_before = n->seq;
-			return;
-		}
-	}
 }
 
 static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
@@ -490,6 +495,8 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	if (e && e->live) {
 		e->live = false;
 		e->free_site = site;
+		e->free_seq = kit->seq++;
+		e->owner_freed = own;
 		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
 		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
 			kit_problem(kit,
@@ -502,8 +509,6 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 				    "%s from %pS unmapped at %pS with direction %u, mapped with %u",
 				    e->api, (void *)e->site, (void *)site,
 				    dir, e->dir);
-		if (own)
-			kit_note_order(kit, e);
 	} else if (e && own) {
 		kit_problem(kit,
 			    "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
@@ -633,7 +638,7 @@ static void kit_dma_mapped(struct drvmem_kit *kit, struct device *dev)
 		dev->bus_dma_limit = 1;
 }
 
-static void kit_on_dma_map_page(void *data, struct device *dev, phys_addr_t phys,
+static void kit_on_dma_map_phys(void *data, struct device *dev, phys_addr_t phys,
 				dma_addr_t dma, size_t size,
 				enum dma_data_direction dir, unsigned long attrs)
 {
@@ -644,7 +649,7 @@ static void kit_on_dma_map_page(void *data, struct device *dev, phys_addr_t phys
 		kit_dma_mapped(data, dev);
 }
 
-static void kit_on_dma_unmap_page(void *data, struct device *dev,
+static void kit_on_dma_unmap_phys(void *data, struct device *dev,
 				  dma_addr_t dma, size_t size,
 				  enum dma_data_direction dir,
 				  unsigned long attrs)
@@ -745,6 +750,31 @@ static void kit_trip_append(struct drvmem_kit *kit, const char *text,
 	kit->trip[used + len] = '\0';
 }
 
+#ifdef DRVMEM_KIT_SUPPRESSES_WARNINGS
+struct kunit_suppressed_warning {
+	struct drvmem_kit *kit;
+	struct kunit *test;
+	atomic_t counter;
+};
+
+/* a WARN() of the test's task inside kunit_warning_suppress(): counted */
+static bool kit_suppressed(struct drvmem_kit *kit, const char *text, size_t len)
+{
+	struct kunit_suppressed_warning *w = READ_ONCE(kit->suppressed);
+
+	if (!w || !strnstr(text, "WARNING:", len))
+		return false;
+	atomic_inc(&w->counter);
+	return true;
+}
+#else
+/* the kernel's kunit_warning_suppress() keeps such WARN()s off the console */
+static bool kit_suppressed(struct drvmem_kit *kit, const char *text, size_t len)
+{
+	return false;
+}
+#endif
+
 static void kit_on_console(void *data, const char *text, size_t len)
 {
 	struct drvmem_kit *kit = data;
@@ -757,6 +787,8 @@ static void kit_on_console(void *data, const char *text, size_t len)
 	}
 
 	if (!in_task() || current != kit->task || kit->reporting)
+		return;
+	if (kit_suppressed(kit, text, len))
 		return;
 	raw_spin_lock_irqsave(&kit->lock, flags);
 	if (kit->trip_next) {
@@ -803,8 +835,8 @@ DRVMEM_TRACE_WRAPPERS(percpu_alloc_percpu_fail)
 DRVMEM_TRACE_WRAPPERS(percpu_free_percpu)
 DRVMEM_TRACE_WRAPPERS(dma_alloc)
 DRVMEM_TRACE_WRAPPERS(dma_free)
-DRVMEM_TRACE_WRAPPERS(dma_map_page)
-DRVMEM_TRACE_WRAPPERS(dma_unmap_page)
+DRVMEM_TRACE_WRAPPERS(dma_map_phys)
+DRVMEM_TRACE_WRAPPERS(dma_unmap_phys)
 DRVMEM_TRACE_WRAPPERS(dma_map_sg)
 DRVMEM_TRACE_WRAPPERS(dma_unmap_sg)
 DRVMEM_TRACE_WRAPPERS(console)
@@ -818,7 +850,7 @@ static const struct {
 	P(mm_page_alloc), P(mm_page_free), P(alloc_vmap_area),
 	P(free_vmap_area_noflush), P(percpu_alloc_percpu),
 	P(percpu_alloc_percpu_fail), P(percpu_free_percpu), P(dma_alloc),
-	P(dma_free), P(dma_map_page), P(dma_unmap_page), P(dma_map_sg),
+	P(dma_free), P(dma_map_phys), P(dma_unmap_phys), P(dma_map_sg),
 	P(dma_unmap_sg), P(console),
 #undef P
 };
@@ -998,6 +1030,80 @@ bool drvmem_tripwire_check(struct kunit *test)
 }
 EXPORT_SYMBOL_GPL(drvmem_tripwire_check);
 
+#ifdef DRVMEM_KIT_SUPPRESSES_WARNINGS
+/**
+ * drvmem_start_suppress_warning() - kunit_start_suppress_warning() for
+ *	kernels that lack it
+ * @test: the test
+ *
+ * Like the kernel's kunit_start_suppress_warning(), except that the WARN()s
+ * of the test's task are still printed: the tripwire counts them instead
+ * of taking them for reports.  Reached through kunit_warning_suppress()
+ * (drvmem_compat.h); the suppression ends with the test at the latest.
+ *
+ * Return: the suppression handle, or NULL (and the test failed) if one is
+ * already active.
+ */
+struct kunit_suppressed_warning *drvmem_start_suppress_warning(struct kunit *test)
+{
+	struct drvmem_kit *kit = drvmem_kit_of(test);
+	struct kunit_suppressed_warning *w;
+
+	if (kit->suppressed) {
+		KUNIT_FAIL(test, "Another suppression block is already active");
+		return NULL;
+	}
+	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		KUNIT_FAIL(test, "Failed to allocate suppression handle.");
+		return NULL;
+	}
+	w->kit = kit;
+	w->test = test;
+	WRITE_ONCE(kit->suppressed, w);
+	return w;
+}
+EXPORT_SYMBOL_GPL(drvmem_start_suppress_warning);
+
+/**
+ * drvmem_end_suppress_warning() - kunit_end_suppress_warning() for kernels
+ *	that lack it
+ * @test: the test
+ * @w: the handle from drvmem_start_suppress_warning(), or NULL
+ */
+void drvmem_end_suppress_warning(struct kunit *test,
+				 struct kunit_suppressed_warning *w)
+{
+	if (w && READ_ONCE(w->kit->suppressed) == w)
+		WRITE_ONCE(w->kit->suppressed, NULL);
+}
+EXPORT_SYMBOL_GPL(drvmem_end_suppress_warning);
+
+/**
+ * drvmem_suppressed_warning_count() - kunit_suppressed_warning_count() for
+ *	kernels that lack it
+ * @w: the suppression handle, or NULL
+ *
+ * Return: the WARN()s counted since the suppression started, 0 for NULL.
+ */
+int drvmem_suppressed_warning_count(struct kunit_suppressed_warning *w)
+{
+	return w ? atomic_read(&w->counter) : 0;
+}
+EXPORT_SYMBOL_GPL(drvmem_suppressed_warning_count);
+
+/**
+ * drvmem_suppress_auto_cleanup() - end a suppression when its block is left
+ * @wp: the block's handle
+ */
+void drvmem_suppress_auto_cleanup(struct kunit_suppressed_warning **wp)
+{
+	if (*wp)
+		drvmem_end_suppress_warning((*wp)->test, *wp);
+}
+EXPORT_SYMBOL_GPL(drvmem_suppress_auto_cleanup);
+#endif /* DRVMEM_KIT_SUPPRESSES_WARNINGS */
+
 /**
  * drvmem_capture_begin() - keep findings instead of failing the test
  * @test: the test
@@ -1081,6 +1187,33 @@ void drvmem_ledger_end(struct kunit *test)
 }
 EXPORT_SYMBOL_GPL(drvmem_ledger_end);
 
+/*
+ * A vmalloc() that fails after reserving its area (a page or page-table
+ * allocation failed) returns NULL to the owner; after 6.12 the area is
+ * released later by a worker (defer_vm_area_cleanup() in 7.2), which the
+ * ledger does not watch.  An area the
+ * ledger still holds that vmalloc never finished (VM_UNINITIALIZED), or
+ * that is gone, was not the owner's to free.  Not for the tracepoint path:
+ * find_vm_area() takes vmalloc's locks.
+ */
+static void kit_ledger_settle(struct drvmem_kit *kit)
+{
+	struct vm_struct *area;
+	unsigned int i;
+
+	for (i = 0; i < kit->nr; i++) {
+		struct drvmem_entry *e = &kit->entries[i];
+
+		if (!e->live || e->kind != DRVMEM_VMALLOC)
+			continue;
+		area = find_vm_area((void *)e->key);
+		if (!area || (READ_ONCE(area->flags) & VM_UNINITIALIZED)) {
+			e->live = false;
+			e->disowned = true;
+		}
+	}
+}
+
 /**
  * drvmem_ledger_outstanding() - count what the ledger holds as not freed
  * @test: the test
@@ -1095,6 +1228,7 @@ unsigned int drvmem_ledger_outstanding(struct kunit *test,
 	unsigned int i, n = 0;
 	unsigned long flags;
 
+	kit_ledger_settle(kit);
 	raw_spin_lock_irqsave(&kit->lock, flags);
 	for (i = 0; i < kit->nr; i++)
 		if (kit->entries[i].live && kit->entries[i].kind == kind)
@@ -1126,6 +1260,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 	size_t len = 0;
 	bool ok = true;
 
+	kit_ledger_settle(kit);
 	if (kit->overflow) {
 		drvmem_finding(test, "%s: ledger overflow, more than %d records",
 			       what, DRVMEM_LEDGER_MAX);
@@ -1154,17 +1289,22 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 		drvmem_finding(test, "%s: %s", what, msg);
 		return false;
 	}
-	/* with nothing leaked, a free noted as early is out of order */
-	for (i = 0; i < kit->nr; i++) {
+	/*
+	 * With nothing leaked: a free by the code under test while something
+	 * allocated after it was still held is out of order.
+	 */
+	n = NULL;
+	for (i = 0; i < kit->nr && !n; i++) {
 		e = &kit->entries[i];
-		if (e->freed_before < 0)
-			continue;
-		n = kit_find_seq(kit, e->freed_before);
+		if (e->owner_freed)
+			n = kit_freed_later(kit, e);
+	}
+	if (n) {
 		drvmem_finding(test,
 			       "%s: freed out of order: %s of %zu B from %pS freed at %pS before %s of %zu B from %pS, allocated after it",
 			       what, e->api, e->size, (void *)e->site,
-			       (void *)e->free_site, n ? n->api : "?",
-			       n ? n->size : 0, n ? (void *)n->site : NULL);
+			       (void *)e->free_site, n->api, n->size,
+			       (void *)n->site);
 		return false;
 	}
 	return ok;
@@ -1860,29 +2000,6 @@ unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 	return drvmem_sweep(test, &step, pdev);
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
-
-/**
- * drvmem_broken_next() - KUnit parameter generator over a table of bugs
- * @table: the broken drivers
- * @count: how many
- * @prev: the previous one, NULL for the first
- * @desc: filled with the bug's description
- *
- * Return: the next broken driver, or NULL after the last.
- */
-const void *drvmem_broken_next(const struct drvmem_broken *table,
-			       unsigned int count, const void *prev,
-			       char *desc)
-{
-	const struct drvmem_broken *b = prev;
-
-	b = b ? b + 1 : table;
-	if (b >= table + count)
-		return NULL;
-	strscpy(desc, b->bug, KUNIT_PARAM_DESC_SIZE);
-	return b;
-}
-EXPORT_SYMBOL_GPL(drvmem_broken_next);
 
 /**
  * drvmem_expect_sweep_flags() - sweep a broken probe, expect a finding

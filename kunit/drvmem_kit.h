@@ -23,6 +23,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/types.h>
 
+#include "../compat/drvmem_compat.h"
+
 struct kunit;
 struct device;
 struct platform_device;
@@ -108,9 +110,6 @@ unsigned int drvmem_devres_count(struct device *dev);
 void drvmem_platform_driver(struct kunit *test, const char *name,
 			    int (*probe)(struct platform_device *pdev),
 			    void (*remove)(struct platform_device *pdev));
-const void *drvmem_broken_next(const struct drvmem_broken *table,
-			       unsigned int count, const void *prev,
-			       char *desc);
 void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 			       const char *owner, const char *bug,
 			       const char *expect);

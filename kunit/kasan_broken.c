@@ -22,7 +22,7 @@ static int drvmem_broken_kasan_probe(struct platform_device *pdev)
 {
 	struct drvmem_broken_kasan *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
@@ -87,7 +87,7 @@ static void drvmem_broken_kasan_devm_remove(struct platform_device *pdev)
 	kfree(priv->buf);	/* BUG: devres owns this memory */
 }
 
-const struct drvmem_broken drvmem_broken_kasan[] = {
+const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 	{
 		.name = "drvmem-broken-double-free",
 		.probe = drvmem_broken_kasan_probe,
@@ -111,4 +111,3 @@ const struct drvmem_broken drvmem_broken_kasan[] = {
 	},
 };
 
-const unsigned int drvmem_broken_kasan_count = ARRAY_SIZE(drvmem_broken_kasan);

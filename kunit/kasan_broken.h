@@ -9,7 +9,8 @@
 
 #include "drvmem_kit.h"
 
-extern const struct drvmem_broken drvmem_broken_kasan[];
-extern const unsigned int drvmem_broken_kasan_count;
+/* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
+#define DRVMEM_BROKEN_KASAN_NR	3
+extern const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR];
 
 #endif /* _DRVMEM_KASAN_BROKEN_H */

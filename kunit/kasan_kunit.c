@@ -24,11 +24,7 @@ static int drvmem_kasan_test_init(struct kunit *test)
 	return drvmem_kit_init(test);
 }
 
-static const void *drvmem_kasan_gen_broken(const void *prev, char *desc)
-{
-	return drvmem_broken_next(drvmem_broken_kasan,
-				  drvmem_broken_kasan_count, prev, desc);
-}
+KUNIT_ARRAY_PARAM_DESC(drvmem_kasan_broken, drvmem_broken_kasan, bug);
 
 /*
  * Pattern: the chapter's common errors "use after free" and "double free",
@@ -47,7 +43,7 @@ static void drvmem_kasan_flags_broken_driver(struct kunit *test)
 
 static struct kunit_case drvmem_kasan_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_kasan_flags_broken_driver,
-			 drvmem_kasan_gen_broken),
+			 drvmem_kasan_broken_gen_params),
 	{}
 };
 

@@ -29,7 +29,7 @@ static struct drvmem_broken_priv *drvmem_broken_acquire(void)
 {
 	struct drvmem_broken_priv *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return NULL;
 	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
@@ -80,7 +80,7 @@ static int drvmem_broken_forgets_free_probe(struct platform_device *pdev)
 {
 	struct drvmem_broken_priv *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
@@ -109,7 +109,7 @@ static int drvmem_broken_label_order_probe(struct platform_device *pdev)
 {
 	struct drvmem_broken_priv *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
@@ -148,7 +148,7 @@ static int drvmem_broken_one_err_probe(struct platform_device *pdev)
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
 	if (ret)
 		return ret;
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->table = vmalloc(SZ_64K);
@@ -187,7 +187,7 @@ static int drvmem_broken_no_check_probe(struct platform_device *pdev)
 {
 	struct drvmem_broken_priv *priv;
 
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
@@ -242,7 +242,7 @@ static int drvmem_broken_atomic_gfp_probe(struct platform_device *pdev)
 	spinlock_t lock;	/* stands for a lock held around the allocation */
 
 	spin_lock_init(&lock);
-	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
 	if (!priv)
 		return -ENOMEM;
 	spin_lock(&lock);
@@ -269,7 +269,7 @@ static int drvmem_broken_atomic_gfp_probe(struct platform_device *pdev)
 	return 0;
 }
 
-const struct drvmem_broken drvmem_broken_unwind[] = {
+const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
 		.probe = drvmem_broken_forgets_free_probe,
@@ -321,4 +321,3 @@ const struct drvmem_broken drvmem_broken_unwind[] = {
 	},
 };
 
-const unsigned int drvmem_broken_unwind_count = ARRAY_SIZE(drvmem_broken_unwind);

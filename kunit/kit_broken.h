@@ -11,7 +11,8 @@
 
 #include "drvmem_kit.h"
 
-extern const struct drvmem_broken drvmem_broken_unwind[];
-extern const unsigned int drvmem_broken_unwind_count;
+/* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
+#define DRVMEM_BROKEN_UNWIND_NR	7
+extern const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR];
 
 #endif /* _DRVMEM_KIT_BROKEN_H */

@@ -24,11 +24,7 @@
 #include "drvmem_kit.h"
 #include "kit_broken.h"
 
-static const void *drvmem_kit_gen_broken(const void *prev, char *desc)
-{
-	return drvmem_broken_next(drvmem_broken_unwind,
-				  drvmem_broken_unwind_count, prev, desc);
-}
+KUNIT_ARRAY_PARAM_DESC(drvmem_kit_broken, drvmem_broken_unwind, bug);
 
 /*
  * Pattern: the chapter's common errors in a goto unwind (a leak on an error
@@ -87,6 +83,32 @@ static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
 	WARN(1, "drvmem: tripwire self-test\n");
 	finding = drvmem_capture_end(test);
 	KUNIT_ASSERT_NOT_NULL(test, finding);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
+}
+
+/*
+ * Pattern: "Test with memory debugging enabled".  Test that a WARN() a test
+ * provokes on purpose inside kunit_warning_suppress() does not trip the
+ * tripwire and is counted, and that one after the block still trips it.
+ */
+static void drvmem_kit_tripwire_honours_warning_suppression(struct kunit *test)
+{
+	const char *finding;
+
+	drvmem_capture_begin(test);
+	kunit_warning_suppress(test) {
+		WARN(1, "drvmem: suppressed on purpose\n");
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	finding = drvmem_capture_end(test);
+	KUNIT_EXPECT_NULL_MSG(test, finding, "suppressed warning tripped: %s",
+			      finding);
+
+	drvmem_capture_begin(test);
+	WARN(1, "drvmem: after the suppression\n");
+	finding = drvmem_capture_end(test);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
+				  "a warning after the suppression did not trip");
 	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
 }
 
@@ -232,10 +254,11 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 
 static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_kit_sweep_flags_broken_driver,
-			 drvmem_kit_gen_broken),
+			 drvmem_kit_broken_gen_params),
 	KUNIT_CASE(drvmem_kit_sweep_passes_correct_driver),
 	KUNIT_CASE(drvmem_kit_sweep_flags_incomplete_sweep),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
+	KUNIT_CASE(drvmem_kit_tripwire_honours_warning_suppression),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),

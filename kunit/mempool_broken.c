@@ -14,37 +14,18 @@
 #include "mempool_broken.h"
 
 /**
- * drvmem_mempool_broken_pool_create - create a pool with no reserve
- * @md: the device state
- * @kind: which pool
+ * drvmem_mempool_broken_release - give an element back, past the pool
+ * @element: an element of @pool
+ * @pool: the pool it came from
  *
- * BUG: min_nr is 0.  mempool_create(0, ...) succeeds and mempool_alloc()
- * works while the allocator does, but there is nothing in reserve: when the
- * allocator fails, a GFP_KERNEL caller sleeps and mempool_free() never
- * wakes it, because the freed element does not go back to the pool.
- *
- * Return: 0, or -ENOMEM.
+ * BUG: frees the element with the pool's own free function instead of
+ * mempool_free().  Nothing is lost while memory is plentiful, but the
+ * element never refills the reserve, and a GFP_KERNEL mempool_alloc()
+ * asleep on the empty pool is never woken.
  */
-int drvmem_mempool_broken_pool_create(struct drvmem_mempool_dev *md,
-				      enum drvmem_mempool_kind kind)
+void drvmem_mempool_broken_release(void *element, mempool_t *pool)
 {
-	switch (kind) {
-	case DRVMEM_MEMPOOL_KMALLOC:
-		md->buf_pool = mempool_create_kmalloc_pool(0,
-							   DRVMEM_MEMPOOL_BUF_SIZE);
-		return md->buf_pool ? 0 : -ENOMEM;
-	case DRVMEM_MEMPOOL_SLAB:
-		md->cmd_pool = mempool_create_slab_pool(0, md->cmd_cache);
-		return md->cmd_pool ? 0 : -ENOMEM;
-	case DRVMEM_MEMPOOL_PAGE:
-		md->page_pool = mempool_create_page_pool(0, 0);
-		return md->page_pool ? 0 : -ENOMEM;
-	case DRVMEM_MEMPOOL_EMBEDDED:
-		return mempool_init_kmalloc_pool(&md->status_pool, 0,
-						 sizeof(struct drvmem_mempool_status));
-	default:
-		return -EINVAL;
-	}
+	pool->free(element, pool->pool_data);
 }
 
 /**

@@ -8,12 +8,12 @@
 #ifndef _DRVMEM_MEMPOOL_BROKEN_H
 #define _DRVMEM_MEMPOOL_BROKEN_H
 
+#include <linux/mempool.h>
 #include <linux/types.h>
 
 #include "../drivers-under-test/drvmem_mempool.h"
 
-int drvmem_mempool_broken_pool_create(struct drvmem_mempool_dev *md,
-				      enum drvmem_mempool_kind kind);
+void drvmem_mempool_broken_release(void *element, mempool_t *pool);
 int drvmem_mempool_broken_submit(struct drvmem_mempool_dev *md, u32 tag,
 				 const void *data, size_t len, gfp_t gfp);
 

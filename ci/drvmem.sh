@@ -406,6 +406,13 @@ kunit-x86_64)
 	mkdir -p "$CACHE"
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
 	printf "CONFIG_SMP=y\nCONFIG_UNWINDER_FRAME_POINTER=y\n" >>"$CACHE/x86_64.kunitconfig"
+	# TCG, as 6.12's kunit_tool always ran it (ci/qemu-tcg.sh says why)
+	if [ "${DRVMEM_QEMU_KVM:-0}" != 1 ]; then
+		mkdir -p "$CACHE/qemu-tcg"
+		ln -sfn "$REPO/ci/qemu-tcg.sh" "$CACHE/qemu-tcg/qemu-system-x86_64"
+		PATH=$CACHE/qemu-tcg:$PATH
+		export PATH
+	fi
 	# swiotlb=force: streaming mappings bounce, so a missing sync or
 	# unmap shows in the data, which on UML's coherent DMA it cannot
 	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \

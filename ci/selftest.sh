@@ -180,6 +180,15 @@ PATH=$TMP/bin KERNEL_SRC=$TMP/t86 DRVMEM_INSTALL=0 expect_error \
 result $? "the x86_64 tier without its tools stages nothing"
 PATH=$TMP/bin DRVMEM_INSTALL=0 drvmem tools um
 result $? "the UML tier needs no QEMU"
+# the x86_64 tier's QEMU runs under TCG: kvm and hvf dropped, the rest kept
+mkdir -p "$TMP/fakeqemu" "$TMP/tcg"
+printf '#!/bin/sh\necho "$@"\n' >"$TMP/fakeqemu/qemu-system-x86_64"
+chmod +x "$TMP/fakeqemu/qemu-system-x86_64"
+ln -s "$REPO/ci/qemu-tcg.sh" "$TMP/tcg/qemu-system-x86_64"
+out=$(PATH=$TMP/tcg:$TMP/fakeqemu:$PATH qemu-system-x86_64 -m 1024 -accel kvm \
+	-accel hvf -accel tcg -append 'a b' -smp 2)
+[ "$out" = "-m 1024 -accel tcg -append a b -smp 2" ]
+result $? "qemu-tcg.sh drops -accel kvm and hvf, keeps every other argument"
 pkgs=$(sed -n 's/.*apt-get install .*--no-install-recommends \(.*\) >.*/\1/p' "$REPO/.ci/run")
 [ "$pkgs" = make ]
 result $? ".ci/run installs make alone: make check installs the rest"

@@ -9,7 +9,7 @@
 #   drvmem.sh kunit          stage, then kunit.py run under UML
 #   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
 #   drvmem.sh checkpatch     checkpatch --strict on the C sources
-#   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and driver headers
+#   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and the headers
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -259,7 +259,9 @@ build_dir() {
 
 # is_drvmem DIR - is DIR a drvmem checkout?
 is_drvmem() {
-	[ -f "$1/kunit/drvmem_kit.h" ] && [ -f "$1/ci/drvmem.sh" ]
+	# the kit's header, where it is now or where older checkouts kept it
+	{ [ -f "$1/kunit/kit/drvmem_kit.h" ] || [ -f "$1/kunit/drvmem_kit.h" ]; } &&
+		[ -f "$1/ci/drvmem.sh" ]
 }
 
 # repoint LINK - stage this checkout instead of another one.  The other
@@ -368,8 +370,8 @@ checkpatch() {
 # kerneldoc TREE - kernel-doc warnings on the kit and the drivers' headers
 kerneldoc() {
 	cd "$REPO"
-	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/drvmem_kit.h compat/drvmem_compat.h \
-		kunit/drvmem_kit.c drivers-under-test/*.h 2>&1)
+	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/kit/*.[ch] \
+		compat/drvmem_compat.h drivers-under-test/*.h 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 

@@ -8,7 +8,7 @@
 #ifndef _DRVMEM_DEVM_BROKEN_H
 #define _DRVMEM_DEVM_BROKEN_H
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
 #define DRVMEM_BROKEN_DEVM_NR	4

@@ -14,7 +14,7 @@
 #include <linux/property.h>
 
 #include "devm_broken.h"
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 
 #define DRVMEM_DEVRES_MAX	64
 

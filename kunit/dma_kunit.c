@@ -24,7 +24,7 @@
 
 #include "../drivers-under-test/drvmem_dma.h"
 #include "dma_broken.h"
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 
 #define DRVMEM_DMA_TEST_EVENTS	8
 #define DRVMEM_DMA_WHAT_LEN	128

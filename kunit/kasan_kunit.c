@@ -14,7 +14,7 @@
 
 #include <kunit/test.h>
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 #include "kasan_broken.h"
 
 static int drvmem_kasan_test_init(struct kunit *test)

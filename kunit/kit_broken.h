@@ -9,7 +9,7 @@
 #ifndef _DRVMEM_KIT_BROKEN_H
 #define _DRVMEM_KIT_BROKEN_H
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
 #define DRVMEM_BROKEN_UNWIND_NR	7

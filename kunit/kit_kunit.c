@@ -21,7 +21,7 @@
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 #include "kit_broken.h"
 
 KUNIT_ARRAY_PARAM_DESC(drvmem_kit_broken, drvmem_broken_unwind, bug);

@@ -35,7 +35,7 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 #include "mempool_broken.h"
 #include "../drivers-under-test/drvmem_mempool.h"
 

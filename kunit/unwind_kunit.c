@@ -9,7 +9,7 @@
 #include <kunit/test.h>
 #include <linux/platform_device.h>
 
-#include "drvmem_kit.h"
+#include "kit/drvmem_kit.h"
 
 /**
  * struct drvmem_unwind_case - a reference driver with a goto-unwind probe

@@ -23,7 +23,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/types.h>
 
-#include "../compat/drvmem_compat.h"
+#include "../../compat/drvmem_compat.h"
 
 struct kunit;
 struct device;
@@ -95,13 +95,37 @@ struct drvmem_broken {
 	const char *expect;
 };
 
+/* core.c: the per-test context and findings */
 int drvmem_kit_init(struct kunit *test);
+void drvmem_finding(struct kunit *test, const char *fmt, ...) __printf(2, 3);
+void drvmem_capture_begin(struct kunit *test);
+const char *drvmem_capture_end(struct kunit *test);
+int drvmem_tracepoint_attach(struct kunit *test, const char *name,
+			     void *probe, void *data);
+bool drvmem_kasan_reports_again(void);
 
+/* ledger.c: what the code under test allocates and frees */
+void drvmem_ledger_begin(struct kunit *test, const char *owner);
+void drvmem_ledger_end(struct kunit *test);
+unsigned int drvmem_ledger_outstanding(struct kunit *test,
+				       enum drvmem_kind kind);
+bool drvmem_ledger_check(struct kunit *test, const char *what);
+
+/* tripwire.c: reports printed by the test's task */
+bool drvmem_tripwire_check(struct kunit *test);
+
+/* fault.c: allocation and DMA mapping faults */
+void drvmem_fault_begin(struct kunit *test, const void *subject);
+void drvmem_fault_fail_always(struct kunit *test, const void *subject);
+void drvmem_fault_end(struct kunit *test);
+void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
+			 unsigned int nth);
+
+/* sweep.c: every fault point of a step, in turn */
 unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			  void *ctx);
-unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
-				const char *owner, unsigned int min_points);
 
+/* platform.c: platform devices and drivers for tests, probe sweeps */
 struct platform_device *drvmem_platform_device(struct kunit *test,
 					       const char *drv_name);
 int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev);
@@ -110,30 +134,10 @@ unsigned int drvmem_devres_count(struct device *dev);
 void drvmem_platform_driver(struct kunit *test, const char *name,
 			    int (*probe)(struct platform_device *pdev),
 			    void (*remove)(struct platform_device *pdev));
+unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
+				const char *owner, unsigned int min_points);
 void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 			       const char *owner, const char *bug,
 			       const char *expect);
-
-void drvmem_ledger_begin(struct kunit *test, const char *owner);
-void drvmem_ledger_end(struct kunit *test);
-unsigned int drvmem_ledger_outstanding(struct kunit *test,
-				       enum drvmem_kind kind);
-bool drvmem_ledger_check(struct kunit *test, const char *what);
-
-void drvmem_fault_begin(struct kunit *test, const void *subject);
-void drvmem_fault_fail_always(struct kunit *test, const void *subject);
-void drvmem_fault_end(struct kunit *test);
-void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
-			 unsigned int nth);
-
-bool drvmem_tripwire_check(struct kunit *test);
-int drvmem_tracepoint_attach(struct kunit *test, const char *name,
-			     void *probe, void *data);
-bool drvmem_kasan_reports_again(void);
-
-void drvmem_capture_begin(struct kunit *test);
-const char *drvmem_capture_end(struct kunit *test);
-
-void drvmem_finding(struct kunit *test, const char *fmt, ...) __printf(2, 3);
 
 #endif /* _DRVMEM_KIT_H */

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvmem test kit: the per-test context, findings and tracepoints.
+ *
+ * drvmem_kit_init() makes one context per test, a named KUnit resource
+ * that the mechanisms (ledger.c, tripwire.c, fault.c) set up their parts
+ * of and undo when the test ends.  A finding fails the test with a message
+ * naming the step and the resource, or, between drvmem_capture_begin() and
+ * drvmem_capture_end(), is kept so that the kit's self-test can expect it.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+
+#include "kit_internal.h"
+
+/**
+ * kit_of() - the kit of a test
+ * @test: the test
+ *
+ * Return: the context drvmem_kit_init() made; asserts if there is none.
+ */
+struct drvmem_kit *kit_of(struct kunit *test)
+{
+	struct kunit_resource *res;
+	struct drvmem_kit *kit;
+
+	res = kunit_find_named_resource(test, "drvmem_kit");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, res,
+				  "drvmem kit: call drvmem_kit_init() from the suite's init");
+	kit = res->data;
+	kunit_put_resource(res);
+	return kit;
+}
+
+/**
+ * kit_vfinding() - report a finding
+ * @kit: the kit
+ * @fmt: printf format of the finding
+ * @args: its arguments
+ */
+void kit_vfinding(struct drvmem_kit *kit, const char *fmt, va_list args)
+{
+	struct kunit *test = kit->test;
+	char msg[DRVMEM_MSG_LEN];
+
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	/* the finding may quote a report: the tripwire must not see it again */
+	kit->reporting = true;
+	if (!kit->capturing) {
+		KUNIT_FAIL(test, "%s", msg);
+	} else {
+		if (!kit->captured++)
+			strscpy(kit->capture, msg, sizeof(kit->capture));
+		kunit_info(test, "expected finding: %s\n", msg);
+	}
+	kit->reporting = false;
+}
+
+/**
+ * kit_finding() - report a finding
+ * @kit: the kit
+ * @fmt: printf format of the finding
+ */
+void kit_finding(struct drvmem_kit *kit, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	kit_vfinding(kit, fmt, args);
+	va_end(args);
+}
+
+/**
+ * drvmem_finding() - report what the kit found
+ * @test: the test
+ * @fmt: printf format of the finding
+ *
+ * Fails @test with the message, or, between drvmem_capture_begin() and
+ * drvmem_capture_end(), keeps it for the caller to inspect.
+ */
+void drvmem_finding(struct kunit *test, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	kit_vfinding(kit_of(test), fmt, args);
+	va_end(args);
+}
+EXPORT_SYMBOL_GPL(drvmem_finding);
+
+/**
+ * kit_in_test_task() - is this the test's task, in task context?
+ * @kit: the kit
+ *
+ * Return: true on the test's own task, which every probe filters on.
+ */
+bool kit_in_test_task(struct drvmem_kit *kit)
+{
+	return in_task() && current == kit->task;
+}
+
+/**
+ * kit_reporting() - is the kit printing a finding right now?
+ * @kit: the kit
+ *
+ * A finding may quote a report: the tripwire must not see it again.
+ *
+ * Return: true while a finding is being reported.
+ */
+bool kit_reporting(struct drvmem_kit *kit)
+{
+	return READ_ONCE(kit->reporting);
+}
+
+/**
+ * kit_probes_register() - attach a mechanism's tracepoint probes
+ * @kit: the kit, the probes' data
+ * @probes: the probes
+ * @nr: how many
+ *
+ * Return: 0, or the errno of the probe that failed (none stays attached).
+ */
+int kit_probes_register(struct drvmem_kit *kit, const struct kit_probe *probes,
+			unsigned int nr)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = probes[i].reg(kit);
+		if (ret) {
+			while (i--)
+				probes[i].unreg(kit);
+			tracepoint_synchronize_unregister();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * kit_probes_unregister() - detach probes attached by kit_probes_register()
+ * @kit: the kit
+ * @probes: the probes
+ * @nr: how many
+ */
+void kit_probes_unregister(struct drvmem_kit *kit,
+			   const struct kit_probe *probes, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		probes[i].unreg(kit);
+	tracepoint_synchronize_unregister();
+}
+
+/**
+ * kit_knob() - a debugfs knob's variable
+ * @dir: the knob's directory in debugfs
+ * @name: the knob
+ *
+ * Return: the variable (a debugfs file's i_private), or NULL.
+ */
+void *kit_knob(const char *dir, const char *name)
+{
+	struct dentry *d, *f;
+	void *p = NULL;
+
+	d = debugfs_lookup(dir, NULL);
+	if (IS_ERR_OR_NULL(d))
+		return NULL;
+	f = debugfs_lookup(name, d);
+	if (!IS_ERR_OR_NULL(f)) {
+		p = d_inode(f)->i_private;
+		dput(f);
+	}
+	dput(d);
+	return p;
+}
+
+/**
+ * drvmem_capture_begin() - keep findings instead of failing the test
+ * @test: the test
+ *
+ * For self-tests that expect the kit to flag a broken driver.  Reports
+ * printed before this call still fail the test.  Until drvmem_capture_end(),
+ * KASAN and UBSAN reports do not fail the test either: the tripwire turns
+ * them into findings.
+ */
+void drvmem_capture_begin(struct kunit *test)
+{
+	struct drvmem_kit *kit = kit_of(test);
+
+	drvmem_tripwire_check(test);
+	kit->capturing = true;
+	kit->captured = 0;
+	kit->capture[0] = '\0';
+	/* KASAN and UBSAN fail current->kunit_test: let the tripwire see them */
+	kit->hidden_test = current->kunit_test;
+	current->kunit_test = NULL;
+}
+EXPORT_SYMBOL_GPL(drvmem_capture_begin);
+
+/**
+ * drvmem_capture_end() - stop keeping findings
+ * @test: the test
+ *
+ * Return: the first finding since drvmem_capture_begin(), in test-managed
+ * memory, or NULL if the kit found nothing.
+ */
+const char *drvmem_capture_end(struct kunit *test)
+{
+	struct drvmem_kit *kit = kit_of(test);
+
+	current->kunit_test = kit->hidden_test;
+	drvmem_tripwire_check(test);
+	kit->capturing = false;
+	if (!kit->captured)
+		return NULL;
+	return kunit_kstrdup(test, kit->capture, GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(drvmem_capture_end);
+
+/**
+ * drvmem_kasan_reports_again() - will KASAN report a second bug?
+ *
+ * KASAN reports only the first bug of a boot unless booted with
+ * kasan_multi_shot (make kunit passes it).  A test that provokes a KASAN
+ * report on purpose must skip otherwise, or it would blind KASAN for the
+ * tests after it.
+ *
+ * Return: true if KASAN is off or booted with kasan_multi_shot.
+ */
+bool drvmem_kasan_reports_again(void)
+{
+	return !IS_ENABLED(CONFIG_KASAN) ||
+	       strstr(saved_command_line, "kasan_multi_shot");
+}
+EXPORT_SYMBOL_GPL(drvmem_kasan_reports_again);
+
+struct kit_hook {
+	const char *name;
+	struct tracepoint *tp;
+	void *probe;
+	void *data;
+};
+
+static void kit_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	struct kit_hook *hook = priv;
+
+	if (!strcmp(tp->name, hook->name))
+		hook->tp = tp;
+}
+
+static void kit_unhook(void *data)
+{
+	struct kit_hook *hook = data;
+
+	tracepoint_probe_unregister(hook->tp, hook->probe, hook->data);
+	tracepoint_synchronize_unregister();
+}
+
+/**
+ * drvmem_tracepoint_attach() - attach a probe to a kernel tracepoint
+ * @test: the test; the probe is detached when it ends
+ * @name: the tracepoint, e.g. "devres_log"
+ * @probe: the probe: the tracepoint's prototype with a leading void *data
+ * @data: passed to @probe
+ *
+ * Looks the tracepoint up by name, so that a suite built as a module can
+ * attach to tracepoints that are not exported.
+ *
+ * Return: 0, -ENOENT if the kernel has no such tracepoint, or an errno.
+ */
+int drvmem_tracepoint_attach(struct kunit *test, const char *name,
+			     void *probe, void *data)
+{
+	struct kit_hook *hook;
+	int ret;
+
+	hook = kunit_kzalloc(test, sizeof(*hook), GFP_KERNEL);
+	if (!hook)
+		return -ENOMEM;
+	*hook = (struct kit_hook) { .name = name, .probe = probe, .data = data };
+	for_each_kernel_tracepoint(kit_find_tracepoint, hook);
+	if (!hook->tp)
+		return -ENOENT;
+	ret = tracepoint_probe_register(hook->tp, probe, data);
+	if (ret)
+		return ret;
+	return kunit_add_action_or_reset(test, kit_unhook, hook);
+}
+EXPORT_SYMBOL_GPL(drvmem_tracepoint_attach);
+
+static void drvmem_kit_release(void *data)
+{
+	struct drvmem_kit *kit = data;
+
+	/* runs in KUnit's cleanup thread: use the kit, not the test's task */
+	kit_fault_exit(kit);
+	kit_tripwire_exit(kit);
+	kit_ledger_exit(kit);
+	put_task_struct(kit->task);
+}
+
+/**
+ * drvmem_kit_init() - set the kit up for a test; call from the suite's init
+ * @test: the test
+ *
+ * Attaches the ledger and tripwire probes and finds the fault-injection
+ * knobs.  Everything is undone when the test ends.
+ *
+ * Return: 0, or a negative errno if the kernel lacks what the kit needs.
+ */
+int drvmem_kit_init(struct kunit *test)
+{
+	struct drvmem_kit *kit;
+	int ret;
+
+	kit = kunit_kzalloc(test, sizeof(*kit), GFP_KERNEL);
+	if (!kit)
+		return -ENOMEM;
+	kit->test = test;
+	ret = kit_fault_init(kit);
+	if (ret)
+		return ret;
+	ret = kunit_add_named_resource(test, NULL, NULL, &kit->res,
+				       "drvmem_kit", kit);
+	if (ret)
+		return ret;
+	/* the test's task, for the probes' filters; held until the end */
+	kit->task = get_task_struct(current);
+	ret = kit_ledger_init(kit);
+	if (ret)
+		goto err_put_task;
+	ret = kit_tripwire_init(kit);
+	if (ret)
+		goto err_ledger_exit;
+	return kunit_add_action_or_reset(test, drvmem_kit_release, kit);
+
+err_ledger_exit:
+	kit_ledger_exit(kit);
+err_put_task:
+	put_task_struct(kit->task);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(drvmem_kit_init);
+
+MODULE_DESCRIPTION("drvmem test kit: fault sweep, allocation ledger, tripwire");
+MODULE_LICENSE("GPL");

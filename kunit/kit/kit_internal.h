@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * drvmem test kit, internal: what the kit's mechanisms share.
+ *
+ * One per-test context, struct drvmem_kit, holds one part per mechanism;
+ * each file touches only its own part and reaches the others through the
+ * functions declared here:
+ *
+ *	core.c		the context, findings and their capture, tracepoints
+ *	ledger.c	the allocation ledger
+ *	tripwire.c	console reports and DMA-API debugging's error count
+ *	fault.c		allocation and DMA mapping fault injection
+ *	sweep.c		the fault sweep
+ *	platform.c	platform devices and drivers for tests, probe sweeps
+ *
+ * Everything on a tracepoint path is named kit_*, never drvmem_*: the
+ * ledger looks for the innermost frame named after the owner, and the
+ * kit's own frames must not be mistaken for the code under test.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+#ifndef _DRVMEM_KIT_INTERNAL_H
+#define _DRVMEM_KIT_INTERNAL_H
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/kallsyms.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "drvmem_kit.h"
+
+#define DRVMEM_MSG_LEN		256
+#define DRVMEM_LEDGER_MAX	512
+#define DRVMEM_STACK_DEPTH	48
+#define DRVMEM_OWNER_LEN	32
+#define DRVMEM_API_LEN		40
+/* distinct call sites a sweep compares between runs */
+#define DRVMEM_SITES		64
+
+/* One allocation or mapping seen by the ledger. */
+struct drvmem_entry {
+	unsigned long key;
+	size_t size;
+	unsigned long site;
+	unsigned long free_site;
+	const char *api;
+	unsigned int seq;	/* when allocated, and when freed: one sequence */
+	unsigned int free_seq;
+	u8 kind;
+	u8 dir;
+	bool live;
+	bool owner_freed;	/* released by the code under test */
+	bool disowned;		/* the allocator's after all (kit_ledger_settle) */
+};
+
+/* ledger.c */
+struct kit_ledger {
+	raw_spinlock_t lock;
+	/*
+	 * Scratch for the tracepoint probes: only the test's task gets past
+	 * their filters, and they do not nest.
+	 */
+	unsigned long stack[DRVMEM_STACK_DEPTH];
+	char sym[KSYM_SYMBOL_LEN];
+	char callee[KSYM_NAME_LEN];
+	bool armed;
+	char owner[DRVMEM_OWNER_LEN];
+	unsigned int nr, seq, nr_problems;
+	bool overflow;
+	char problem[DRVMEM_MSG_LEN];
+	struct drvmem_entry entries[DRVMEM_LEDGER_MAX];
+};
+
+/* The values of the fault-injection knobs the kit changes, to restore. */
+struct drvmem_fault_knobs {
+	bool ignore_gfp_wait;
+	bool task_filter;
+	unsigned long probability, interval, verbose;
+	unsigned long require_start, require_end, reject_start, reject_end;
+	int times;
+	u32 ratelimit;
+};
+
+struct drvmem_fault_attr {
+	const char *dir;
+	bool *ignore_gfp_wait;
+	bool *task_filter;
+	unsigned long *probability, *interval, *verbose;
+	unsigned long *require_start, *require_end, *reject_start, *reject_end;
+	atomic_t *times;
+	u32 *ratelimit;
+	struct drvmem_fault_knobs saved;
+};
+
+/* fault.c */
+struct kit_fault {
+	raw_spinlock_t lock;
+	bool armed;
+	struct drvmem_fault_attr attr[2];
+	u32 *min_order, saved_min_order;
+	/* the owner's call the last injected fault failed */
+	char failed_api[DRVMEM_API_LEN];
+	unsigned long failed_site;
+	/* DMA mapping faults */
+	struct device *dma_dev;
+	unsigned int dma_nth, dma_seen;
+	u64 dma_saved_limit;
+};
+
+/* tripwire.c */
+struct kit_tripwire {
+	raw_spinlock_t lock;
+	bool trip_next;
+	unsigned int trips;
+	char first[DRVMEM_MSG_LEN];
+	const char * const *allow;
+	u32 *dma_errors, dma_errors_seen, *dma_show, saved_dma_show;
+	/* kunit_warning_suppress() on kernels without it (drvmem_compat.h) */
+	struct kunit_suppressed_warning *suppressed;
+};
+
+/* core.c */
+struct drvmem_kit {
+	struct kunit *test;
+	struct task_struct *task;
+	struct kunit_resource res;
+	/* findings */
+	bool reporting;
+	struct kunit *hidden_test;
+	bool capturing;
+	unsigned int captured;
+	char capture[DRVMEM_MSG_LEN];
+
+	struct kit_ledger ledger;
+	struct kit_fault fault;
+	struct kit_tripwire trip;
+};
+
+/*
+ * register_trace_<event>() are static inlines with a typed probe argument,
+ * kit_on_<event>(); calling them through a table needs one wrapper each.
+ */
+struct kit_probe {
+	int (*reg)(struct drvmem_kit *kit);
+	void (*unreg)(struct drvmem_kit *kit);
+};
+
+#define KIT_TRACE_WRAPPERS(event)					\
+static int kit_reg_##event(struct drvmem_kit *kit)			\
+{									\
+	return register_trace_##event(kit_on_##event, kit);		\
+}									\
+static void kit_unreg_##event(struct drvmem_kit *kit)			\
+{									\
+	unregister_trace_##event(kit_on_##event, kit);			\
+}
+
+#define KIT_PROBE(event) { kit_reg_##event, kit_unreg_##event }
+
+/* core.c */
+struct drvmem_kit *kit_of(struct kunit *test);
+bool kit_in_test_task(struct drvmem_kit *kit);
+bool kit_reporting(struct drvmem_kit *kit);
+void *kit_knob(const char *dir, const char *name);
+int kit_probes_register(struct drvmem_kit *kit, const struct kit_probe *probes,
+			unsigned int nr);
+void kit_probes_unregister(struct drvmem_kit *kit,
+			   const struct kit_probe *probes, unsigned int nr);
+__printf(2, 3) void kit_finding(struct drvmem_kit *kit, const char *fmt, ...);
+__printf(2, 0) void kit_vfinding(struct drvmem_kit *kit, const char *fmt,
+				 va_list args);
+
+/* ledger.c */
+int kit_ledger_init(struct drvmem_kit *kit);
+void kit_ledger_exit(struct drvmem_kit *kit);
+void kit_ledger_resume(struct drvmem_kit *kit);
+bool kit_ledger_owner_call(struct drvmem_kit *kit, unsigned long *site,
+			   const char **api);
+
+/* What a successful step holds, by call site, to compare runs. */
+struct kit_site {
+	unsigned long site;
+	const char *api;
+	unsigned int count;
+	u8 kind;
+};
+
+unsigned int kit_ledger_sites(struct drvmem_kit *kit, struct kit_site *sites);
+
+/* tripwire.c */
+int kit_tripwire_init(struct drvmem_kit *kit);
+void kit_tripwire_exit(struct drvmem_kit *kit);
+bool kit_tripwire_check(struct drvmem_kit *kit);
+void kit_tripwire_allow(struct drvmem_kit *kit, const char * const *allow);
+
+/* fault.c */
+int kit_fault_init(struct drvmem_kit *kit);
+void kit_fault_exit(struct drvmem_kit *kit);
+void kit_fault_injected(struct drvmem_kit *kit);
+void kit_fault_note_call(struct drvmem_kit *kit, unsigned long site,
+			 const char *api);
+const char *kit_fault_failed_call(struct drvmem_kit *kit, unsigned long *site);
+void kit_fault_forget_call(struct drvmem_kit *kit);
+void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
+		       unsigned long end);
+void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);
+
+#endif /* _DRVMEM_KIT_INTERNAL_H */

@@ -115,25 +115,25 @@ const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR] = {
 		.name = "drvmem-broken-devm-assumed",
 		.probe = drvmem_broken_devm_assumed_probe,
 		.bug = "a manual resource assumed managed",
-		.expect = "vmalloc of 65536 B (vmalloc area)",
+		.expect = DRVMEM_FINDING_LEAK,
 	},
 	{
 		.name = "drvmem-broken-devm-wrong-dev",
 		.probe = drvmem_broken_devm_wrong_dev_probe,
 		.bug = "a devm resource bound to the wrong device",
-		.expect = "not freed",
+		.expect = DRVMEM_FINDING_LEAK,
 	},
 	{
 		.name = "drvmem-broken-devm-order",
 		.probe = drvmem_broken_devm_order_probe,
 		.bug = "release actions registered in the wrong order",
-		.expect = "freed out of order",
+		.expect = DRVMEM_FINDING_FREE_ORDER,
 	},
 	{
 		.name = "drvmem-broken-devm-no-check",
 		.probe = drvmem_broken_devm_no_check_probe,
 		.bug = "a managed allocation without its NULL check",
-		.expect = "missing NULL check",
+		.expect = DRVMEM_FINDING_UNCHECKED,
 	},
 };
 

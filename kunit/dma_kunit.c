@@ -250,7 +250,7 @@ static bool drvmem_dma_ring_is_clean(struct kunit *test, const char *what)
 		desc = &dma->ring[i];
 		addr = le64_to_cpu(desc->addr);
 		if (addr == DMA_MAPPING_ERROR) {
-			drvmem_finding(test,
+			drvmem_finding(test, DRVMEM_FINDING_UNCHECKED,
 				       "%s: descriptor %u holds DMA_MAPPING_ERROR: a mapping was used without dma_mapping_error()",
 				       what, i);
 			return false;
@@ -260,7 +260,7 @@ static bool drvmem_dma_ring_is_clean(struct kunit *test, const char *what)
 		desc = &dma->ring[i];
 		addr = le64_to_cpu(desc->addr);
 		if (addr || desc->len || desc->ctrl) {
-			drvmem_finding(test,
+			drvmem_finding(test, DRVMEM_FINDING_PATTERN,
 				       "%s: descriptor %u still holds %pad (len %u, ctrl %#x): a stale address",
 				       what, i, &addr, le32_to_cpu(desc->len),
 				       le32_to_cpu(desc->ctrl));
@@ -303,13 +303,14 @@ static bool drvmem_dma_fail_each_mapping(struct kunit *test,
 		ok = drvmem_dma_ring_is_clean(test, what);
 		left = drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP);
 		if (ok && left) {
-			drvmem_finding(test,
+			drvmem_finding(test, DRVMEM_FINDING_LEAK,
 				       "%s: %u earlier DMA mapping(s) left mapped",
 				       what, left);
 			ok = false;
 		}
 		if (ok && ret != -ENOMEM) {
-			drvmem_finding(test, "%s: submit returned %d, want -ENOMEM",
+			drvmem_finding(test, DRVMEM_FINDING_PATTERN,
+				       "%s: submit returned %d, want -ENOMEM",
 				       what, ret);
 			ok = false;
 		}
@@ -328,7 +329,8 @@ static bool drvmem_dma_fail_each_mapping(struct kunit *test,
 	ret = drvmem_dma_submit_req(r);
 	drvmem_fault_end(test);
 	if (ret) {
-		drvmem_finding(test, "%s: submit returned %d", what, ret);
+		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
+			       "%s: submit returned %d", what, ret);
 		ok = false;
 	}
 	drvmem_dma_finish(r);
@@ -359,7 +361,8 @@ static bool drvmem_dma_round_trip(struct kunit *test,
 		drvmem_ledger_begin(test, "drvmem_");
 	ret = drvmem_dma_submit_req(r);
 	if (ret) {
-		drvmem_finding(test, "%s: submit returned %d", what, ret);
+		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
+			       "%s: submit returned %d", what, ret);
 		ok = false;
 	}
 	drvmem_dma_finish(r);
@@ -1303,19 +1306,10 @@ static void drvmem_dma_unchecked_mapping_is_caught(struct kunit *test)
 		.complete = drvmem_dma_complete,
 	};
 	struct drvmem_dma_test_req *r;
-	const char *finding;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	drvmem_capture_begin(test);
-	KUNIT_EXPECT_FALSE_MSG(test, drvmem_dma_fail_each_mapping(test, &ops, &r),
-			       "streaming DMA error path: broken variant passed the checks");
-	finding = drvmem_capture_end(test);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unchecked dma_map_single(): not flagged");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "DMA_MAPPING_ERROR"),
-				  "finding does not name DMA_MAPPING_ERROR: %s",
-				  finding);
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNCHECKED,
+			      drvmem_dma_fail_each_mapping(test, &ops, &r));
 }
 
 /*
@@ -1332,25 +1326,16 @@ static void drvmem_dma_mapping_leaked_on_error_path_is_caught(struct kunit *test
 	struct drvmem_dma_test *t = test->priv;
 	struct drvmem_dma_test_req *r = NULL;
 	struct drvmem_dma_buf *leaked;
-	const char *finding;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	drvmem_capture_begin(test);
-	KUNIT_EXPECT_FALSE_MSG(test, drvmem_dma_fail_each_mapping(test, &ops, &r),
-			       "streaming DMA error path: broken variant passed the checks");
-	finding = drvmem_capture_end(test);
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_LEAK,
+			      drvmem_dma_fail_each_mapping(test, &ops, &r));
 
 	/* The first buffer is still mapped: unmap it for the variant. */
 	leaked = &r->req.bufs[0];
 	if (drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP) == 1)
 		dma_unmap_single(t->dev, leaked->dma_addr, leaked->len,
 				 leaked->dir);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "mapping leaked on the error path: not flagged");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "left mapped"),
-				  "finding does not name the leaked mapping: %s",
-				  finding);
 }
 
 /*
@@ -1364,29 +1349,25 @@ static void drvmem_dma_unmap_with_wrong_size_is_caught(struct kunit *test)
 		.submit = drvmem_dma_submit,
 		.complete = drvmem_dma_broken_complete_wrong_size,
 	};
-	const char *finding;
+	const char *report;
 
 	drvmem_dma_bind(test, "drvmem-dma");
 
-	drvmem_capture_begin(test);
-	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-			      ARRAY_SIZE(drvmem_dma_mixed), false);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unmap with the wrong size: DMA-API report not flagged");
-	KUNIT_EXPECT_TRUE_MSG(test, strstr(finding, "tripwire") &&
-			      strstr(finding, "DMA memory with different size"),
-			      "finding is not DMA-API debugging's report of the size: %s",
-			      finding);
-
-	drvmem_capture_begin(test);
-	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-			      ARRAY_SIZE(drvmem_dma_mixed), true);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unmap with the wrong size: not flagged by the ledger");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "size"),
-				  "finding does not name the size: %s", finding);
+	/* DMA-API debugging's own report, caught by the tripwire */
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    false));
+	report = drvmem_captured(test, DRVMEM_FINDING_REPORT);
+	KUNIT_EXPECT_TRUE_MSG(test, report &&
+			      strstr(report, "DMA memory with different size"),
+			      "the report is not DMA-API debugging's of the size: %s",
+			      report);
+	/* and the ledger's */
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNMAP_SIZE,
+			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    true));
 }
 
 /*
@@ -1400,30 +1381,25 @@ static void drvmem_dma_unmap_with_wrong_direction_is_caught(struct kunit *test)
 		.submit = drvmem_dma_submit,
 		.complete = drvmem_dma_broken_complete_wrong_dir,
 	};
-	const char *finding;
+	const char *report;
 
 	drvmem_dma_bind(test, "drvmem-dma");
 
-	drvmem_capture_begin(test);
-	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-			      ARRAY_SIZE(drvmem_dma_mixed), false);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unmap with the wrong direction: DMA-API report not flagged");
-	KUNIT_EXPECT_TRUE_MSG(test, strstr(finding, "tripwire") &&
-			      strstr(finding, "DMA memory with different direction"),
-			      "finding is not DMA-API debugging's report of the direction: %s",
-			      finding);
-
-	drvmem_capture_begin(test);
-	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-			      ARRAY_SIZE(drvmem_dma_mixed), true);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unmap with the wrong direction: not flagged by the ledger");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "direction"),
-				  "finding does not name the direction: %s",
-				  finding);
+	/* DMA-API debugging's own report, caught by the tripwire */
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    false));
+	report = drvmem_captured(test, DRVMEM_FINDING_REPORT);
+	KUNIT_EXPECT_TRUE_MSG(test, report &&
+			      strstr(report, "DMA memory with different direction"),
+			      "the report is not DMA-API debugging's of the direction: %s",
+			      report);
+	/* and the ledger's */
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNMAP_DIR,
+			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    true));
 }
 
 /*
@@ -1436,18 +1412,12 @@ static void drvmem_dma_unmap_in_mapping_order_is_caught(struct kunit *test)
 		.submit = drvmem_dma_submit,
 		.complete = drvmem_dma_broken_complete_forward,
 	};
-	const char *finding;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	drvmem_capture_begin(test);
-	drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-			      ARRAY_SIZE(drvmem_dma_mixed), true);
-	finding = drvmem_capture_end(test);
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "unmap in mapping order: not flagged");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, "out of order"),
-				  "finding does not name the order: %s", finding);
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_FREE_ORDER,
+			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    true));
 }
 
 static struct kunit_case drvmem_dma_broken_test_cases[] = {

@@ -93,21 +93,21 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 		.probe = drvmem_broken_kasan_probe,
 		.remove = drvmem_broken_kasan_double_free_remove,
 		.bug = "remove frees a buffer twice",
-		.expect = "double free",
+		.expect = DRVMEM_FINDING_DOUBLE_FREE,
 	},
 	{
 		.name = "drvmem-broken-use-after-free",
 		.probe = drvmem_broken_kasan_probe,
 		.remove = drvmem_broken_kasan_uaf_remove,
 		.bug = "remove uses memory after freeing it",
-		.expect = "KASAN: slab-use-after-free",
+		.expect = DRVMEM_FINDING_REPORT,
 	},
 	{
 		.name = "drvmem-broken-devm-kfree",
 		.probe = drvmem_broken_kasan_devm_probe,
 		.remove = drvmem_broken_kasan_devm_remove,
 		.bug = "kfree() of devm_kzalloc() memory",
-		.expect = "not the start of an allocation",
+		.expect = DRVMEM_FINDING_FOREIGN_FREE,
 	},
 };
 

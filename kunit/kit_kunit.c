@@ -47,13 +47,9 @@ static void drvmem_kit_sweep_flags_broken_driver(struct kunit *test)
  */
 static void drvmem_kit_sweep_passes_correct_driver(struct kunit *test)
 {
-	const char *finding;
-
-	drvmem_capture_begin(test);
-	drvmem_sweep_probe(test, "drvmem-unwind", "drvmem_", 4);
-	finding = drvmem_capture_end(test);
-	KUNIT_EXPECT_NULL_MSG(test, finding, "correct driver flagged: %s",
-			      finding);
+	DRVMEM_EXPECT_NO_FINDING(test,
+				 drvmem_sweep_probe(test, "drvmem-unwind",
+						    "drvmem_", 4));
 }
 
 /*
@@ -62,13 +58,9 @@ static void drvmem_kit_sweep_passes_correct_driver(struct kunit *test)
  */
 static void drvmem_kit_sweep_flags_incomplete_sweep(struct kunit *test)
 {
-	const char *finding;
-
-	drvmem_capture_begin(test);
-	drvmem_sweep_probe(test, "drvmem-unwind", "drvmem_", 1000);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL(test, finding);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "the sweep is incomplete"));
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_SWEEP_INCOMPLETE,
+			      drvmem_sweep_probe(test, "drvmem-unwind",
+						 "drvmem_", 1000));
 }
 
 /*
@@ -77,13 +69,8 @@ static void drvmem_kit_sweep_flags_incomplete_sweep(struct kunit *test)
  */
 static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
 {
-	const char *finding;
-
-	drvmem_capture_begin(test);
-	WARN(1, "drvmem: tripwire self-test\n");
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL(test, finding);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      WARN(1, "drvmem: tripwire self-test\n"));
 }
 
 /*
@@ -93,23 +80,16 @@ static void drvmem_kit_tripwire_flags_warning(struct kunit *test)
  */
 static void drvmem_kit_tripwire_honours_warning_suppression(struct kunit *test)
 {
-	const char *finding;
-
 	drvmem_capture_begin(test);
 	kunit_warning_suppress(test) {
 		WARN(1, "drvmem: suppressed on purpose\n");
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
-	finding = drvmem_capture_end(test);
-	KUNIT_EXPECT_NULL_MSG(test, finding, "suppressed warning tripped: %s",
-			      finding);
+	drvmem_expect_finding_end(test, DRVMEM_NR_FINDING_KINDS,
+				  "a WARN() inside kunit_warning_suppress()");
 
-	drvmem_capture_begin(test);
-	WARN(1, "drvmem: after the suppression\n");
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "a warning after the suppression did not trip");
-	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "WARNING:"));
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      WARN(1, "drvmem: after the suppression\n"));
 }
 
 /*
@@ -182,12 +162,11 @@ static void drvmem_kit_tripwire_flags_kmemleak_report(struct kunit *test)
 	buf = kunit_kmalloc(test, 64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 
-	drvmem_capture_begin(test);
-	kmemleak_not_leak(buf + 8);
-	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding,
-				  "kmemleak report not caught by the tripwire");
-	KUNIT_EXPECT_NOT_NULL(test, strstr(finding, "kmemleak: "));
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      kmemleak_not_leak(buf + 8));
+	finding = drvmem_captured(test, DRVMEM_FINDING_REPORT);
+	KUNIT_EXPECT_TRUE_MSG(test, finding && strstr(finding, "kmemleak: "),
+			      "the report is not kmemleak's: %s", finding);
 }
 
 #ifdef CONFIG_KASAN_GENERIC

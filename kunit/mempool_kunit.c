@@ -502,13 +502,13 @@ static void drvmem_mempool_check_sleeper(struct kunit *test,
 		msleep(20);
 	}
 	if (completion_done(&s->done)) {
-		drvmem_finding(test,
+		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
 			       "mempool reserve: %s, min_nr %d, allocator failing and reserve empty: GFP_KERNEL mempool_alloc() returned %p without waiting",
 			       name, pool->min_nr, s->element);
 		return;
 	}
 	if (!wq_has_sleeper(&pool->wait)) {
-		drvmem_finding(test,
+		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
 			       "mempool reserve: %s, min_nr %d: GFP_KERNEL mempool_alloc() not asleep on the pool within %u ms",
 			       name, pool->min_nr, DRVMEM_MEMPOOL_ASLEEP_MS);
 		drvmem_mempool_sleeper_release(s);
@@ -533,7 +533,7 @@ static void drvmem_mempool_check_sleeper(struct kunit *test,
 
 	if (!wait_for_completion_timeout(&s->done,
 					 msecs_to_jiffies(DRVMEM_MEMPOOL_WAKE_MS))) {
-		drvmem_finding(test,
+		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
 			       "mempool reserve: %s, min_nr %d: GFP_KERNEL mempool_alloc() sleeper not woken within %u ms of mempool_free() from another kthread: the freed element did not go to a reserve",
 			       name, pool->min_nr, DRVMEM_MEMPOOL_WAKE_MS);
 		drvmem_mempool_sleeper_release(s);
@@ -941,9 +941,9 @@ static void drvmem_mempool_broken_destroy_with_element_out_is_flagged(struct kun
 			       "mempool self-test: the ledger check passed with an element leaked");
 	KUNIT_ASSERT_NOT_NULL_MSG(test, msg,
 				  "mempool self-test: destroying a pool with an element out was not flagged");
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(msg, "not freed"),
-				  "mempool self-test: the finding does not name the leak: %s",
-				  msg);
+	msg = drvmem_captured(test, DRVMEM_FINDING_LEAK);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, msg,
+				  "mempool self-test: the finding is not a leak");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(msg, "mempool_create"),
 				  "mempool self-test: the finding does not name the pool's element: %s",
 				  msg);
@@ -964,8 +964,8 @@ static void drvmem_mempool_broken_release_sleeper_is_flagged(struct kunit *test)
 	drvmem_mempool_setup(test, DRVMEM_MEMPOOL_MIN_NR);
 	drvmem_capture_begin(test);
 	drvmem_mempool_check_sleeper(test, drvmem_mempool_broken_release);
-	msg = drvmem_capture_end(test);
-
+	drvmem_capture_end(test);
+	msg = drvmem_captured(test, DRVMEM_FINDING_PATTERN);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, msg,
 				  "mempool self-test: the sleeper check passed with the element freed past the pool");
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(msg, "not woken"),

@@ -41,13 +41,44 @@ struct drvmem_kit *kit_of(struct kunit *test)
 	return kit;
 }
 
+static const char * const kit_kind_name[DRVMEM_NR_FINDING_KINDS] = {
+	[DRVMEM_FINDING_LEAK] = "leak",
+	[DRVMEM_FINDING_DOUBLE_FREE] = "double free",
+	[DRVMEM_FINDING_FOREIGN_FREE] = "foreign free",
+	[DRVMEM_FINDING_FREE_ORDER] = "free order",
+	[DRVMEM_FINDING_UNMAP_SIZE] = "unmap size",
+	[DRVMEM_FINDING_UNMAP_DIR] = "unmap direction",
+	[DRVMEM_FINDING_REPORT] = "report",
+	[DRVMEM_FINDING_DMA_API] = "DMA-API error",
+	[DRVMEM_FINDING_UNCHECKED] = "unchecked allocation",
+	[DRVMEM_FINDING_STEP_FAILED] = "step failed",
+	[DRVMEM_FINDING_HELD] = "resources held",
+	[DRVMEM_FINDING_SWEEP_INCOMPLETE] = "incomplete sweep",
+	[DRVMEM_FINDING_OVERFLOW] = "ledger overflow",
+	[DRVMEM_FINDING_PATTERN] = "pattern",
+};
+
+/**
+ * drvmem_finding_kind_name() - a finding kind, in words
+ * @kind: the kind; DRVMEM_NR_FINDING_KINDS reads "no finding"
+ *
+ * Return: its name.
+ */
+const char *drvmem_finding_kind_name(enum drvmem_finding_kind kind)
+{
+	return kind < DRVMEM_NR_FINDING_KINDS ? kit_kind_name[kind] : "no finding";
+}
+EXPORT_SYMBOL_GPL(drvmem_finding_kind_name);
+
 /**
  * kit_vfinding() - report a finding
  * @kit: the kit
+ * @kind: what was found
  * @fmt: printf format of the finding
  * @args: its arguments
  */
-void kit_vfinding(struct drvmem_kit *kit, const char *fmt, va_list args)
+void kit_vfinding(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
+		  const char *fmt, va_list args)
 {
 	struct kunit *test = kit->test;
 	char msg[DRVMEM_MSG_LEN];
@@ -60,7 +91,11 @@ void kit_vfinding(struct drvmem_kit *kit, const char *fmt, va_list args)
 	} else {
 		if (!kit->captured++)
 			strscpy(kit->capture, msg, sizeof(kit->capture));
-		kunit_info(test, "expected finding: %s\n", msg);
+		if (!kit->captured_kind[kind][0])
+			strscpy(kit->captured_kind[kind], msg,
+				sizeof(kit->captured_kind[kind]));
+		kunit_info(test, "captured finding (%s): %s\n",
+			   kit_kind_name[kind], msg);
 	}
 	kit->reporting = false;
 }
@@ -68,31 +103,35 @@ void kit_vfinding(struct drvmem_kit *kit, const char *fmt, va_list args)
 /**
  * kit_finding() - report a finding
  * @kit: the kit
+ * @kind: what was found
  * @fmt: printf format of the finding
  */
-void kit_finding(struct drvmem_kit *kit, const char *fmt, ...)
+void kit_finding(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
+		 const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
-	kit_vfinding(kit, fmt, args);
+	kit_vfinding(kit, kind, fmt, args);
 	va_end(args);
 }
 
 /**
  * drvmem_finding() - report what the kit found
  * @test: the test
+ * @kind: what was found; a suite's own checks use DRVMEM_FINDING_PATTERN
  * @fmt: printf format of the finding
  *
  * Fails @test with the message, or, between drvmem_capture_begin() and
- * drvmem_capture_end(), keeps it for the caller to inspect.
+ * drvmem_capture_end(), keeps it, by kind, for the caller to inspect.
  */
-void drvmem_finding(struct kunit *test, const char *fmt, ...)
+void drvmem_finding(struct kunit *test, enum drvmem_finding_kind kind,
+		    const char *fmt, ...)
 {
 	va_list args;
 
 	va_start(args, fmt);
-	kit_vfinding(kit_of(test), fmt, args);
+	kit_vfinding(kit_of(test), kind, fmt, args);
 	va_end(args);
 }
 EXPORT_SYMBOL_GPL(drvmem_finding);
@@ -204,6 +243,7 @@ void drvmem_capture_begin(struct kunit *test)
 	kit->capturing = true;
 	kit->captured = 0;
 	kit->capture[0] = '\0';
+	memset(kit->captured_kind, 0, sizeof(kit->captured_kind));
 	/* KASAN and UBSAN fail current->kunit_test: let the tripwire see them */
 	kit->hidden_test = current->kunit_test;
 	current->kunit_test = NULL;
@@ -229,6 +269,49 @@ const char *drvmem_capture_end(struct kunit *test)
 	return kunit_kstrdup(test, kit->capture, GFP_KERNEL);
 }
 EXPORT_SYMBOL_GPL(drvmem_capture_end);
+
+/**
+ * drvmem_captured() - the first finding of a kind in the last capture
+ * @test: the test
+ * @kind: the kind
+ *
+ * Return: the finding, in test-managed memory, or NULL if there was none
+ * of @kind between drvmem_capture_begin() and drvmem_capture_end().
+ */
+const char *drvmem_captured(struct kunit *test, enum drvmem_finding_kind kind)
+{
+	struct drvmem_kit *kit = kit_of(test);
+
+	if (kind >= DRVMEM_NR_FINDING_KINDS || !kit->captured_kind[kind][0])
+		return NULL;
+	return kunit_kstrdup(test, kit->captured_kind[kind], GFP_KERNEL);
+}
+EXPORT_SYMBOL_GPL(drvmem_captured);
+
+/**
+ * drvmem_expect_finding_end() - end DRVMEM_EXPECT_FINDING()
+ * @test: the test
+ * @kind: the kind expected; DRVMEM_NR_FINDING_KINDS for none at all
+ * @expr: the code, in words, for the failure message
+ *
+ * Fails the test if @expr made no finding of @kind (or, for none, any).
+ */
+void drvmem_expect_finding_end(struct kunit *test,
+			       enum drvmem_finding_kind kind, const char *expr)
+{
+	const char *first = drvmem_capture_end(test);
+
+	if (kind == DRVMEM_NR_FINDING_KINDS) {
+		KUNIT_EXPECT_NULL_MSG(test, first, "%s: expected no finding, got: %s",
+				      expr, first);
+		return;
+	}
+	KUNIT_EXPECT_NOT_NULL_MSG(test, drvmem_captured(test, kind),
+				  "%s: expected a finding of kind \"%s\", got: %s",
+				  expr, kit_kind_name[kind],
+				  first ? first : "nothing");
+}
+EXPORT_SYMBOL_GPL(drvmem_expect_finding_end);
 
 /**
  * drvmem_kasan_reports_again() - will KASAN report a second bug?

@@ -52,6 +52,47 @@ enum drvmem_kind {
 };
 
 /**
+ * enum drvmem_finding_kind - what the kit found
+ * @DRVMEM_FINDING_LEAK: allocated by the code under test and not freed
+ * @DRVMEM_FINDING_DOUBLE_FREE: freed twice
+ * @DRVMEM_FINDING_FOREIGN_FREE: a free of what the code under test never
+ *	allocated, or of a pointer inside an allocation
+ * @DRVMEM_FINDING_FREE_ORDER: freed while something allocated after it was
+ *	still held
+ * @DRVMEM_FINDING_UNMAP_SIZE: released with another size than allocated
+ * @DRVMEM_FINDING_UNMAP_DIR: unmapped with another direction than mapped
+ * @DRVMEM_FINDING_REPORT: a report printed by the test's task (WARNING,
+ *	BUG, KASAN, lockdep, sleeping in atomic, DMA-API, kmemleak)
+ * @DRVMEM_FINDING_DMA_API: an error counted by DMA-API debugging
+ * @DRVMEM_FINDING_UNCHECKED: a step succeeded without what the baseline
+ *	held after a fault: a missing NULL check
+ * @DRVMEM_FINDING_STEP_FAILED: a step failed with no fault injected
+ * @DRVMEM_FINDING_HELD: a failed or undone step still holds devres entries
+ * @DRVMEM_FINDING_SWEEP_INCOMPLETE: a sweep reached fewer fault points than
+ *	required, or never failed one of the step's calls
+ * @DRVMEM_FINDING_OVERFLOW: more records than the ledger holds
+ * @DRVMEM_FINDING_PATTERN: a suite's own check of its pattern failed
+ * @DRVMEM_NR_FINDING_KINDS: number of kinds
+ */
+enum drvmem_finding_kind {
+	DRVMEM_FINDING_LEAK,
+	DRVMEM_FINDING_DOUBLE_FREE,
+	DRVMEM_FINDING_FOREIGN_FREE,
+	DRVMEM_FINDING_FREE_ORDER,
+	DRVMEM_FINDING_UNMAP_SIZE,
+	DRVMEM_FINDING_UNMAP_DIR,
+	DRVMEM_FINDING_REPORT,
+	DRVMEM_FINDING_DMA_API,
+	DRVMEM_FINDING_UNCHECKED,
+	DRVMEM_FINDING_STEP_FAILED,
+	DRVMEM_FINDING_HELD,
+	DRVMEM_FINDING_SWEEP_INCOMPLETE,
+	DRVMEM_FINDING_OVERFLOW,
+	DRVMEM_FINDING_PATTERN,
+	DRVMEM_NR_FINDING_KINDS,
+};
+
+/**
  * struct drvmem_step - code under test, for drvmem_sweep()
  * @name: what the step is, used in messages ("probe", "open")
  * @run: runs the step; returns 0 or a negative errno
@@ -85,21 +126,50 @@ struct drvmem_step {
  * @probe: the driver's probe
  * @remove: the driver's remove
  * @bug: the error, in words
- * @expect: a piece of the first finding the kit must report
+ * @expect: the kind of finding the kit must report
  */
 struct drvmem_broken {
 	const char *name;
 	int (*probe)(struct platform_device *pdev);
 	void (*remove)(struct platform_device *pdev);
 	const char *bug;
-	const char *expect;
+	enum drvmem_finding_kind expect;
 };
 
 /* core.c: the per-test context and findings */
 int drvmem_kit_init(struct kunit *test);
-void drvmem_finding(struct kunit *test, const char *fmt, ...) __printf(2, 3);
+void drvmem_finding(struct kunit *test, enum drvmem_finding_kind kind,
+		    const char *fmt, ...) __printf(3, 4);
 void drvmem_capture_begin(struct kunit *test);
 const char *drvmem_capture_end(struct kunit *test);
+const char *drvmem_captured(struct kunit *test, enum drvmem_finding_kind kind);
+void drvmem_expect_finding_end(struct kunit *test,
+			       enum drvmem_finding_kind kind, const char *expr);
+const char *drvmem_finding_kind_name(enum drvmem_finding_kind kind);
+
+/**
+ * DRVMEM_EXPECT_FINDING() - expect @expr to make the kit find @kind
+ * @test: the test
+ * @kind: an enum drvmem_finding_kind
+ * @expr: the code that must be flagged (a sweep, a check, a broken call)
+ *
+ * Like KUNIT_EXPECT_KASAN_FAIL(): the findings of @expr are kept instead
+ * of failing the test, and the test fails unless one of them is of @kind.
+ * drvmem_captured() then gives the first finding of each kind.
+ */
+#define DRVMEM_EXPECT_FINDING(test, kind, expr) do {			\
+	drvmem_capture_begin(test);					\
+	expr;								\
+	drvmem_expect_finding_end(test, kind, #expr);			\
+} while (0)
+
+/**
+ * DRVMEM_EXPECT_NO_FINDING() - expect @expr to make the kit find nothing
+ * @test: the test
+ * @expr: the code that must pass (a correct driver's sweep)
+ */
+#define DRVMEM_EXPECT_NO_FINDING(test, expr) \
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_NR_FINDING_KINDS, expr)
 int drvmem_tracepoint_attach(struct kunit *test, const char *name,
 			     void *probe, void *data);
 bool drvmem_kasan_reports_again(void);
@@ -138,6 +208,6 @@ unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 				const char *owner, unsigned int min_points);
 void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 			       const char *owner, const char *bug,
-			       const char *expect);
+			       enum drvmem_finding_kind expect);
 
 #endif /* _DRVMEM_KIT_H */

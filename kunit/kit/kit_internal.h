@@ -69,6 +69,7 @@ struct kit_ledger {
 	unsigned int nr, seq, nr_problems;
 	bool overflow;
 	char problem[DRVMEM_MSG_LEN];
+	enum drvmem_finding_kind problem_kind;
 	struct drvmem_entry entries[DRVMEM_LEDGER_MAX];
 };
 
@@ -131,6 +132,8 @@ struct drvmem_kit {
 	bool capturing;
 	unsigned int captured;
 	char capture[DRVMEM_MSG_LEN];
+	/* the first finding of each kind since drvmem_capture_begin() */
+	char captured_kind[DRVMEM_NR_FINDING_KINDS][DRVMEM_MSG_LEN];
 
 	struct kit_ledger ledger;
 	struct kit_fault fault;
@@ -167,9 +170,12 @@ int kit_probes_register(struct drvmem_kit *kit, const struct kit_probe *probes,
 			unsigned int nr);
 void kit_probes_unregister(struct drvmem_kit *kit,
 			   const struct kit_probe *probes, unsigned int nr);
-__printf(2, 3) void kit_finding(struct drvmem_kit *kit, const char *fmt, ...);
-__printf(2, 0) void kit_vfinding(struct drvmem_kit *kit, const char *fmt,
-				 va_list args);
+__printf(3, 4) void kit_finding(struct drvmem_kit *kit,
+				enum drvmem_finding_kind kind,
+				const char *fmt, ...);
+__printf(3, 0) void kit_vfinding(struct drvmem_kit *kit,
+				 enum drvmem_finding_kind kind,
+				 const char *fmt, va_list args);
 
 /* ledger.c */
 int kit_ledger_init(struct drvmem_kit *kit);

@@ -231,12 +231,15 @@ static bool kit_ledger_wants(struct drvmem_kit *kit)
 }
 
 /* Called with kit->ledger.lock held. */
-static void kit_problem(struct drvmem_kit *kit, const char *fmt, ...)
+static __printf(3, 4) void kit_problem(struct drvmem_kit *kit,
+				       enum drvmem_finding_kind kind,
+				       const char *fmt, ...)
 {
 	va_list args;
 
 	if (kit->ledger.nr_problems++)
 		return;
+	kit->ledger.problem_kind = kind;
 	va_start(args, fmt);
 	vsnprintf(kit->ledger.problem, sizeof(kit->ledger.problem), fmt, args);
 	va_end(args);
@@ -369,30 +372,30 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		e->owner_freed = own;
 		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
 		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
-			kit_problem(kit,
+			kit_problem(kit, DRVMEM_FINDING_UNMAP_SIZE,
 				    "%s from %pS released at %pS with size %zu, allocated with %zu",
 				    e->api, (void *)e->site, (void *)site,
 				    size, e->size);
 		else if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG) &&
 			 dir != e->dir)
-			kit_problem(kit,
+			kit_problem(kit, DRVMEM_FINDING_UNMAP_DIR,
 				    "%s from %pS unmapped at %pS with direction %u, mapped with %u",
 				    e->api, (void *)e->site, (void *)site,
 				    dir, e->dir);
 	} else if (e && own) {
-		kit_problem(kit,
+		kit_problem(kit, DRVMEM_FINDING_DOUBLE_FREE,
 			    "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
 			    e->api, key, (void *)e->site, (void *)site,
 			    (void *)e->free_site);
 	} else if (own) {
 		in = kit_containing(kit, key);
 		if (in)
-			kit_problem(kit,
+			kit_problem(kit, DRVMEM_FINDING_FOREIGN_FREE,
 				    "%s(%#lx) at %pS: not the start of an allocation, it is inside a %s of %zu B from %pS",
 				    callee, key, (void *)site, in->api,
 				    in->size, (void *)in->site);
 		else
-			kit_problem(kit,
+			kit_problem(kit, DRVMEM_FINDING_FOREIGN_FREE,
 				    "%s(%#lx) at %pS: a %s the code under test never allocated",
 				    callee, key, (void *)site,
 				    drvmem_kind_name[kind]);
@@ -676,12 +679,13 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 
 	kit_ledger_settle(kit);
 	if (kit->ledger.overflow) {
-		kit_finding(kit, "%s: ledger overflow, more than %d records",
+		kit_finding(kit, DRVMEM_FINDING_OVERFLOW, "%s: ledger overflow, more than %d records",
 			    what, DRVMEM_LEDGER_MAX);
 		ok = false;
 	}
 	if (kit->ledger.nr_problems) {
-		kit_finding(kit, "%s: %s%s", what, kit->ledger.problem,
+		kit_finding(kit, kit->ledger.problem_kind, "%s: %s%s", what,
+			    kit->ledger.problem,
 			    kit->ledger.nr_problems > 1 ? " (and more)" : "");
 		ok = false;
 	}
@@ -700,7 +704,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 		if (nr_leaks > 1)
 			scnprintf(msg + len, sizeof(msg) - len,
 				  ", and %u more", nr_leaks - 1);
-		kit_finding(kit, "%s: %s", what, msg);
+		kit_finding(kit, DRVMEM_FINDING_LEAK, "%s: %s", what, msg);
 		return false;
 	}
 	/*
@@ -714,7 +718,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 			n = kit_freed_later(kit, e);
 	}
 	if (n) {
-		kit_finding(kit,
+		kit_finding(kit, DRVMEM_FINDING_FREE_ORDER,
 			    "%s: freed out of order: %s of %zu B from %pS freed at %pS before %s of %zu B from %pS, allocated after it",
 			    what, e->api, e->size, (void *)e->site,
 			    (void *)e->free_site, n->api, n->size,

@@ -229,15 +229,15 @@ EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
  * @drv_name: the broken platform driver
  * @owner: name prefix of its functions
  * @bug: the bug, in words, for the failure message
- * @expect: a piece of the first finding the kit must report
+ * @expect: the kind of finding the kit must report
  *
  * A check that cannot fail proves nothing: this is how a suite shows that
  * the kit flags a common error.  Fails the test if the sweep of the probe
- * (and the remove after it) reports nothing, or something else first.
+ * (and the remove after it) reports no finding of kind @expect.
  */
 void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 			       const char *owner, const char *bug,
-			       const char *expect)
+			       enum drvmem_finding_kind expect)
 {
 	const char *finding;
 
@@ -245,9 +245,9 @@ void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
 	drvmem_sweep_probe(test, drv_name, owner, 1);
 	finding = drvmem_capture_end(test);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", bug);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(finding, expect),
-				  "%s: flagged as \"%s\", expected \"%s\"",
-				  bug, finding, expect);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, drvmem_captured(test, expect),
+				  "%s: flagged as \"%s\", expected a finding of kind \"%s\"",
+				  bug, finding, drvmem_finding_kind_name(expect));
 }
 EXPORT_SYMBOL_GPL(drvmem_expect_sweep_flags);
 

@@ -30,7 +30,8 @@ static void kit_sweep_check(struct kunit *test, const struct drvmem_step *step,
 	unsigned int held = step->held ? step->held(test, ctx) : 0;
 
 	if (held)
-		drvmem_finding(test, "%s: %u devres entries still held", where,
+		drvmem_finding(test, DRVMEM_FINDING_HELD,
+			       "%s: %u devres entries still held", where,
 			       held);
 	drvmem_ledger_check(test, where);
 	drvmem_tripwire_check(test);
@@ -136,12 +137,13 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 		sw->failed[sw->nr_failed++] = site;
 
 	if (!injected && ret) {
-		drvmem_finding(test, "%s: failed with %d", sw->where, ret);
+		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
+			       "%s: failed with %d", sw->where, ret);
 	} else if (injected && !ret) {
 		/* success is fine if the kernel absorbed the fault */
 		missing = kit_missing(kit, sw->base, sw->nr_base, sw->now);
 		if (missing)
-			drvmem_finding(test,
+			drvmem_finding(test, DRVMEM_FINDING_UNCHECKED,
 				       "%s: returned 0 without the %s from %pS: a missing NULL check?",
 				       sw->where, missing->api,
 				       (void *)missing->site);
@@ -225,7 +227,8 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 	ret = step->run(test, ctx);
 	drvmem_ledger_end(test);
 	if (ret) {
-		drvmem_finding(test, "%s failed with %d with no fault injected",
+		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
+			       "%s failed with %d with no fault injected",
 			       step->name, ret);
 		return 0;
 	}
@@ -268,12 +271,12 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 				   "%s: %s from %pS has no allocation fault point; its unwind is reached by failing a later step\n",
 				   step->name, b->api, (void *)b->site);
 		else
-			drvmem_finding(test,
+			drvmem_finding(test, DRVMEM_FINDING_SWEEP_INCOMPLETE,
 				       "%s: the %s from %pS never failed: the sweep did not reach it",
 				       step->name, b->api, (void *)b->site);
 	}
 	if (points < step->min_points)
-		drvmem_finding(test,
+		drvmem_finding(test, DRVMEM_FINDING_SWEEP_INCOMPLETE,
 			       "%s reached %u fault points, fewer than the %u failable allocations it makes: the sweep is incomplete",
 			       step->name, points, step->min_points);
 	return points + injected;

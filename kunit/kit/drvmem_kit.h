@@ -158,9 +158,11 @@ const char *drvmem_finding_kind_name(enum drvmem_finding_kind kind);
  * drvmem_captured() then gives the first finding of each kind.
  */
 #define DRVMEM_EXPECT_FINDING(test, kind, expr) do {			\
-	drvmem_capture_begin(test);					\
+	struct kunit *__drvmem_test = (test);				\
+									\
+	drvmem_capture_begin(__drvmem_test);				\
 	expr;								\
-	drvmem_expect_finding_end(test, kind, #expr);			\
+	drvmem_expect_finding_end(__drvmem_test, kind, #expr);		\
 } while (0)
 
 /**

@@ -679,7 +679,8 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 
 	kit_ledger_settle(kit);
 	if (kit->ledger.overflow) {
-		kit_finding(kit, DRVMEM_FINDING_OVERFLOW, "%s: ledger overflow, more than %d records",
+		kit_finding(kit, DRVMEM_FINDING_OVERFLOW,
+			    "%s: ledger overflow, more than %d records",
 			    what, DRVMEM_LEDGER_MAX);
 		ok = false;
 	}

@@ -153,10 +153,12 @@ bool kit_tripwire_check(struct drvmem_kit *kit)
 		kit->trip.dma_errors_seen += errors;
 	}
 	if (trips)
-		kit_finding(kit, DRVMEM_FINDING_REPORT, "tripwire: %u report(s) printed, the first: %s",
+		kit_finding(kit, DRVMEM_FINDING_REPORT,
+			    "tripwire: %u report(s) printed, the first: %s",
 			    trips, strim(trip));
 	if (errors)
-		kit_finding(kit, DRVMEM_FINDING_DMA_API, "tripwire: DMA-API debugging counted %u error(s)",
+		kit_finding(kit, DRVMEM_FINDING_DMA_API,
+			    "tripwire: DMA-API debugging counted %u error(s)",
 			    errors);
 	return !trips && !errors;
 }

@@ -608,23 +608,23 @@ EXPORT_SYMBOL_GPL(drvmem_ledger_end);
  * A vmalloc() that fails after reserving its area (a page or page-table
  * allocation failed) returns NULL to the owner; after 6.12 the area is
  * released later by a worker (defer_vm_area_cleanup() in 7.2), which the
- * ledger does not watch.  An area the
- * ledger still holds that vmalloc never finished (VM_UNINITIALIZED), or
- * that is gone, was not the owner's to free.  Not for the tracepoint path:
- * find_vm_area() takes vmalloc's locks.
+ * ledger does not watch.  Such an area never had its last page mapped:
+ * vmalloc maps an area's pages once all are allocated, in order.  The
+ * area's vm_struct is not read: the worker may be freeing it right now,
+ * on another CPU (seen under KASAN, SMP).  Not for the tracepoint path.
  */
 static void kit_ledger_settle(struct drvmem_kit *kit)
 {
-	struct vm_struct *area;
+	unsigned long last;
 	unsigned int i;
 
 	for (i = 0; i < kit->ledger.nr; i++) {
 		struct drvmem_entry *e = &kit->ledger.entries[i];
 
-		if (!e->live || e->kind != DRVMEM_VMALLOC)
+		if (!e->live || e->kind != DRVMEM_VMALLOC || e->size < PAGE_SIZE)
 			continue;
-		area = find_vm_area((void *)e->key);
-		if (!area || (READ_ONCE(area->flags) & VM_UNINITIALIZED)) {
+		last = e->key + e->size - PAGE_SIZE;
+		if (!vmalloc_to_page((void *)last)) {
 			e->live = false;
 			e->disowned = true;
 		}

@@ -1306,10 +1306,13 @@ static void drvmem_dma_unchecked_mapping_is_caught(struct kunit *test)
 		.complete = drvmem_dma_complete,
 	};
 	struct drvmem_dma_test_req *r;
+	bool passed;
 
 	drvmem_dma_bind(test, "drvmem-dma");
 	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNCHECKED,
-			      drvmem_dma_fail_each_mapping(test, &ops, &r));
+			      passed = drvmem_dma_fail_each_mapping(test, &ops, &r));
+	KUNIT_EXPECT_FALSE_MSG(test, passed,
+			       "streaming DMA error path: broken variant passed the checks");
 }
 
 /*
@@ -1326,16 +1329,47 @@ static void drvmem_dma_mapping_leaked_on_error_path_is_caught(struct kunit *test
 	struct drvmem_dma_test *t = test->priv;
 	struct drvmem_dma_test_req *r = NULL;
 	struct drvmem_dma_buf *leaked;
+	bool passed;
 
 	drvmem_dma_bind(test, "drvmem-dma");
 	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_LEAK,
-			      drvmem_dma_fail_each_mapping(test, &ops, &r));
+			      passed = drvmem_dma_fail_each_mapping(test, &ops, &r));
+	KUNIT_EXPECT_FALSE_MSG(test, passed,
+			       "streaming DMA error path: broken variant passed the checks");
 
 	/* The first buffer is still mapped: unmap it for the variant. */
 	leaked = &r->req.bufs[0];
 	if (drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP) == 1)
 		dma_unmap_single(t->dev, leaked->dma_addr, leaked->len,
 				 leaked->dir);
+}
+
+/*
+ * A round trip with @ops, whose unmap differs from the mapping in @what
+ * ("size" or "direction"), must be caught twice: by DMA-API debugging's own
+ * report (the tripwire) and by the ledger (@kind).
+ */
+static void drvmem_dma_expect_unmap_mismatch(struct kunit *test,
+					     const struct drvmem_dma_req_ops *ops,
+					     const char *what,
+					     enum drvmem_finding_kind kind)
+{
+	char words[48];
+	const char *report;
+
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
+			      drvmem_dma_round_trip(test, ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    false));
+	report = drvmem_captured(test, DRVMEM_FINDING_REPORT);
+	snprintf(words, sizeof(words), "DMA memory with different %s", what);
+	KUNIT_EXPECT_TRUE_MSG(test, report && strstr(report, words),
+			      "the report is not DMA-API debugging's of the %s: %s",
+			      what, report);
+	DRVMEM_EXPECT_FINDING(test, kind,
+			      drvmem_dma_round_trip(test, ops, drvmem_dma_mixed,
+						    ARRAY_SIZE(drvmem_dma_mixed),
+						    true));
 }
 
 /*
@@ -1349,25 +1383,10 @@ static void drvmem_dma_unmap_with_wrong_size_is_caught(struct kunit *test)
 		.submit = drvmem_dma_submit,
 		.complete = drvmem_dma_broken_complete_wrong_size,
 	};
-	const char *report;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-
-	/* DMA-API debugging's own report, caught by the tripwire */
-	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
-			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-						    ARRAY_SIZE(drvmem_dma_mixed),
-						    false));
-	report = drvmem_captured(test, DRVMEM_FINDING_REPORT);
-	KUNIT_EXPECT_TRUE_MSG(test, report &&
-			      strstr(report, "DMA memory with different size"),
-			      "the report is not DMA-API debugging's of the size: %s",
-			      report);
-	/* and the ledger's */
-	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNMAP_SIZE,
-			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-						    ARRAY_SIZE(drvmem_dma_mixed),
-						    true));
+	drvmem_dma_expect_unmap_mismatch(test, &ops, "size",
+					 DRVMEM_FINDING_UNMAP_SIZE);
 }
 
 /*
@@ -1381,25 +1400,10 @@ static void drvmem_dma_unmap_with_wrong_direction_is_caught(struct kunit *test)
 		.submit = drvmem_dma_submit,
 		.complete = drvmem_dma_broken_complete_wrong_dir,
 	};
-	const char *report;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-
-	/* DMA-API debugging's own report, caught by the tripwire */
-	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_REPORT,
-			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-						    ARRAY_SIZE(drvmem_dma_mixed),
-						    false));
-	report = drvmem_captured(test, DRVMEM_FINDING_REPORT);
-	KUNIT_EXPECT_TRUE_MSG(test, report &&
-			      strstr(report, "DMA memory with different direction"),
-			      "the report is not DMA-API debugging's of the direction: %s",
-			      report);
-	/* and the ledger's */
-	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_UNMAP_DIR,
-			      drvmem_dma_round_trip(test, &ops, drvmem_dma_mixed,
-						    ARRAY_SIZE(drvmem_dma_mixed),
-						    true));
+	drvmem_dma_expect_unmap_mismatch(test, &ops, "direction",
+					 DRVMEM_FINDING_UNMAP_DIR);
 }
 
 /*

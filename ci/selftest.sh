@@ -260,7 +260,7 @@ done
 result $ok "every CONFIG_DRVMEM_* in .kunitconfig is defined in a Kconfig"
 
 ok=0
-for f in "$REPO"/kunit/*.c "$REPO"/kunit/kit/*.[ch] "$REPO"/drivers-under-test/*.c; do
+for f in "$REPO"/kunit/*.c "$REPO"/kunit/broken/*.[ch] "$REPO"/kunit/kit/*.[ch] "$REPO"/drivers-under-test/*.c; do
 	head -n 1 "$f" | grep -q "SPDX-License-Identifier" || { echo "# $f: no SPDX"; ok=1; }
 done
 for f in "$REPO"/drivers-under-test/*.c; do

@@ -13,7 +13,7 @@
 #include <linux/platform_device.h>
 #include <linux/property.h>
 
-#include "devm_broken.h"
+#include "broken/devm_broken.h"
 #include "kit/drvmem_kit.h"
 
 #define DRVMEM_DEVRES_MAX	64
@@ -116,7 +116,7 @@ static void drvmem_devm_probe_unwinds_at_every_fault_point(struct kunit *test)
 {
 	const struct drvmem_devm_case *c = test->param_value;
 
-	drvmem_sweep_probe(test, c->drv, "drvmem_", c->points);
+	drvmem_sweep_probe(test, c->drv, "drvmem_devm_", c->points);
 }
 
 /*
@@ -139,8 +139,9 @@ static void drvmem_devm_unbind_releases_in_reverse_order(struct kunit *test)
 	int ret;
 
 	pdev = drvmem_platform_device(test, c->drv);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
 	log = drvmem_devm_log(test, &pdev->dev);
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_devm_");
 	ret = drvmem_platform_bind(test, pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: probe failed", c->drv);
 	nr = log->nr_added;
@@ -173,7 +174,8 @@ static void drvmem_devm_rebind_accumulates_nothing(struct kunit *test)
 	int ret;
 
 	pdev = drvmem_platform_device(test, "drvmem-devm");
-	drvmem_ledger_begin(test, "drvmem_");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+	drvmem_ledger_begin(test, "drvmem_devm_");
 	for (i = 0; i < 50; i++) {
 		ret = drvmem_platform_bind(test, pdev);
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "bind %u failed", i + 1);
@@ -201,13 +203,14 @@ static void drvmem_devm_group_bind(struct kunit *test, bool broken,
 	int ret;
 
 	pdev = drvmem_platform_device(test, "drvmem-devm-group");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
 	if (broken) {
 		ret = device_create_managed_software_node(&pdev->dev,
 							  drvmem_devm_feature_broken,
 							  NULL);
 		KUNIT_ASSERT_EQ(test, ret, 0);
 	}
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_devm_");
 	ret = drvmem_platform_bind(test, pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "probe must succeed without the feature");
 
@@ -255,10 +258,7 @@ KUNIT_ARRAY_PARAM_DESC(drvmem_devm_broken, drvmem_broken_devm, bug);
  */
 static void drvmem_devm_flags_broken_driver(struct kunit *test)
 {
-	const struct drvmem_broken *b = test->param_value;
-
-	drvmem_platform_driver(test, b->name, b->probe, b->remove);
-	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
+	drvmem_expect_broken_flagged(test, test->param_value);
 }
 
 static struct kunit_case drvmem_devm_test_cases[] = {

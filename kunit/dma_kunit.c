@@ -23,7 +23,7 @@
 #include <linux/string.h>
 
 #include "../drivers-under-test/drvmem_dma.h"
-#include "dma_broken.h"
+#include "broken/dma_broken.h"
 #include "kit/drvmem_kit.h"
 
 #define DRVMEM_DMA_TEST_EVENTS	8
@@ -158,6 +158,7 @@ static struct platform_device *drvmem_dma_device(struct kunit *test,
 	struct drvmem_dma_test *t = test->priv;
 
 	t->pdev = drvmem_platform_device(test, drv_name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->pdev);
 	t->dev = &t->pdev->dev;
 	return t->pdev;
 }
@@ -294,8 +295,8 @@ static bool drvmem_dma_fail_each_mapping(struct kunit *test,
 		snprintf(what, sizeof(what),
 			 "streaming DMA error path, mapping %u of %u failed",
 			 k, nr);
-		drvmem_ledger_begin(test, "drvmem_");
-		drvmem_dma_fail_nth(test, t->dev, k);
+		drvmem_ledger_begin(test, "drvmem_dma_");
+		KUNIT_ASSERT_EQ(test, drvmem_dma_fail_nth(test, t->dev, k), 0);
 		ret = drvmem_dma_submit_req(r);
 		drvmem_fault_end(test);
 		drvmem_ledger_end(test);
@@ -324,8 +325,8 @@ static bool drvmem_dma_fail_each_mapping(struct kunit *test,
 	/* No mapping fails: the sweep covered every mapping of the request. */
 	snprintf(what, sizeof(what),
 		 "streaming DMA, %u mappings, none failed, then completed", nr);
-	drvmem_ledger_begin(test, "drvmem_");
-	drvmem_dma_fail_nth(test, t->dev, nr + 1);
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	KUNIT_ASSERT_EQ(test, drvmem_dma_fail_nth(test, t->dev, nr + 1), 0);
 	ret = drvmem_dma_submit_req(r);
 	drvmem_fault_end(test);
 	if (ret) {
@@ -358,7 +359,7 @@ static bool drvmem_dma_round_trip(struct kunit *test,
 
 	r = drvmem_dma_new_req(test, ops, layout, nr);
 	if (ledger)
-		drvmem_ledger_begin(test, "drvmem_");
+		drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_req(r);
 	if (ret) {
 		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
@@ -547,7 +548,7 @@ static void drvmem_dma_probe_fails_cleanly_without_usable_mask(struct kunit *tes
 	/* A device that cannot do DMA at all: every mask is refused. */
 	t->dev->dma_mask = NULL;
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_platform_bind(test, t->pdev);
 	drvmem_ledger_end(test);
 
@@ -610,7 +611,7 @@ static void drvmem_dma_ring_is_coherent_and_freed_on_remove(struct kunit *test)
 	u8 *ring, *seen;
 	size_t i, dirty = 0;
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	dma = drvmem_dma_bind(test, c->name);
 	KUNIT_EXPECT_EQ_MSG(test,
 			    drvmem_ledger_outstanding(test, DRVMEM_DMA_COHERENT), 1,
@@ -656,7 +657,7 @@ static void drvmem_dma_probe_unwinds_at_every_fault_point(struct kunit *test)
 {
 	const struct drvmem_dma_driver_case *c = test->param_value;
 
-	drvmem_sweep_probe(test, c->name, "drvmem_", c->points);
+	drvmem_sweep_probe(test, c->name, "drvmem_dma_", c->points);
 }
 
 /*
@@ -679,7 +680,7 @@ static void drvmem_dma_debug_stays_on_through_probe_sweep(struct kunit *test)
 	KUNIT_ASSERT_FALSE_MSG(test, *disabled,
 			       "DMA-API debugging is off before the sweep");
 
-	drvmem_sweep_probe(test, c->name, "drvmem_", c->points);
+	drvmem_sweep_probe(test, c->name, "drvmem_dma_", c->points);
 
 	KUNIT_EXPECT_FALSE_MSG(test, *disabled,
 			       "probe sweep: DMA-API debugging turned itself off: later reports would go unseen");
@@ -700,8 +701,8 @@ static void drvmem_dma_probe_unwinds_when_ring_allocation_fails(struct kunit *te
 	int ret;
 
 	drvmem_dma_device(test, c->name);
-	drvmem_ledger_begin(test, "drvmem_");
-	drvmem_fault_fail_always(test, dma_alloc_attrs);
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, dma_alloc_attrs), 0);
 	ret = drvmem_platform_bind(test, t->pdev);
 	drvmem_fault_end(test);
 	drvmem_ledger_end(test);
@@ -801,7 +802,7 @@ static void drvmem_dma_request_maps_and_unmaps_in_each_direction(struct kunit *t
 	for (i = 0; i < r->req.nr_bufs; i++)
 		memset(r->req.bufs[i].cpu_addr, 0xc0 + i, r->req.bufs[i].len);
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_req(r);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "streaming DMA, submit: failed");
 	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
@@ -869,7 +870,7 @@ static void drvmem_dma_request_maps_each_buffer_in_its_direction(struct kunit *t
 	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
 			       drvmem_dma_mixed, ARRAY_SIZE(drvmem_dma_mixed));
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_req(r);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA direction, submit: failed");
 	for (i = 0; i < r->req.nr_bufs; i++) {
@@ -1097,7 +1098,7 @@ static void drvmem_dma_sg_request_maps_and_unmaps_whole_list(struct kunit *test)
 		total += lens[i];
 	}
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_sg(t->dma, req);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA scatterlist, submit: failed");
 	KUNIT_EXPECT_GE_MSG(test, req->nents, 1,
@@ -1182,7 +1183,7 @@ static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
 	r[2] = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
 				  drvmem_dma_mixed, ARRAY_SIZE(drvmem_dma_mixed));
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_req(r[2]);
 	drvmem_ledger_end(test);
 
@@ -1223,8 +1224,8 @@ static void drvmem_dma_sg_request_fails_cleanly_when_mapping_fails(struct kunit 
 		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
 	}
 
-	drvmem_ledger_begin(test, "drvmem_");
-	drvmem_dma_fail_nth(test, t->dev, 1);
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	KUNIT_ASSERT_EQ(test, drvmem_dma_fail_nth(test, t->dev, 1), 0);
 	ret = drvmem_dma_submit_sg(t->dma, req);
 	drvmem_fault_end(test);
 	drvmem_ledger_end(test);
@@ -1264,7 +1265,7 @@ static void drvmem_dma_sg_submit_unwinds_at_every_fault_point(struct kunit *test
 		.run = drvmem_dma_sg_step_run,
 		.undo = drvmem_dma_sg_step_undo,
 		.subject = drvmem_dma_submit_sg,
-		.owner = "drvmem_",
+		.owner = "drvmem_dma_",
 		/* sg_alloc_table() */
 		.min_points = 1,
 	};

@@ -15,7 +15,7 @@
 #include <kunit/test.h>
 
 #include "kit/drvmem_kit.h"
-#include "kasan_broken.h"
+#include "broken/kasan_broken.h"
 
 static int drvmem_kasan_test_init(struct kunit *test)
 {
@@ -35,10 +35,7 @@ KUNIT_ARRAY_PARAM_DESC(drvmem_kasan_broken, drvmem_broken_kasan, bug);
  */
 static void drvmem_kasan_flags_broken_driver(struct kunit *test)
 {
-	const struct drvmem_broken *b = test->param_value;
-
-	drvmem_platform_driver(test, b->name, b->probe, b->remove);
-	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
+	drvmem_expect_broken_flagged(test, test->param_value);
 }
 
 static struct kunit_case drvmem_kasan_test_cases[] = {

@@ -22,7 +22,7 @@
 #include <linux/stacktrace.h>
 
 #include "kit/drvmem_kit.h"
-#include "kit_broken.h"
+#include "broken/kit_broken.h"
 
 KUNIT_ARRAY_PARAM_DESC(drvmem_kit_broken, drvmem_broken_unwind, bug);
 
@@ -35,10 +35,7 @@ KUNIT_ARRAY_PARAM_DESC(drvmem_kit_broken, drvmem_broken_unwind, bug);
  */
 static void drvmem_kit_sweep_flags_broken_driver(struct kunit *test)
 {
-	const struct drvmem_broken *b = test->param_value;
-
-	drvmem_platform_driver(test, b->name, b->probe, b->remove);
-	drvmem_expect_sweep_flags(test, b->name, "drvmem_", b->bug, b->expect);
+	drvmem_expect_broken_flagged(test, test->param_value);
 }
 
 /*
@@ -49,7 +46,7 @@ static void drvmem_kit_sweep_passes_correct_driver(struct kunit *test)
 {
 	DRVMEM_EXPECT_NO_FINDING(test,
 				 drvmem_sweep_probe(test, "drvmem-unwind",
-						    "drvmem_", 4));
+						    "drvmem_unwind_", 4));
 }
 
 /*
@@ -60,7 +57,7 @@ static void drvmem_kit_sweep_flags_incomplete_sweep(struct kunit *test)
 {
 	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_SWEEP_INCOMPLETE,
 			      drvmem_sweep_probe(test, "drvmem-unwind",
-						 "drvmem_", 1000));
+						 "drvmem_unwind_", 1000));
 }
 
 /*
@@ -108,7 +105,7 @@ static void drvmem_kit_expect_kvmalloc_ledger(struct kunit *test, void *p,
 	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 0,
 			    "%s: vmalloc's own slab objects recorded as the caller's",
 			    what);
-	kvfree(p);
+	drvmem_subject_kvfree(p);
 	drvmem_ledger_end(test);
 	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, what));
 }
@@ -122,10 +119,10 @@ static void drvmem_kit_expect_kvmalloc_ledger(struct kunit *test, void *p,
  */
 static void drvmem_kit_ledger_follows_kvmalloc_fallback(struct kunit *test)
 {
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_subject_");
 	/* beyond what kmalloc can give: kvmalloc() must use vmalloc */
 	drvmem_kit_expect_kvmalloc_ledger(test,
-					  kvmalloc(KMALLOC_MAX_SIZE * 2, GFP_KERNEL),
+					  drvmem_subject_kvmalloc(KMALLOC_MAX_SIZE * 2),
 					  "kvmalloc beyond kmalloc, then kvfree");
 }
 
@@ -138,13 +135,40 @@ static void drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc(struct kunit
 {
 	void *p;
 
-	drvmem_fault_begin(test, NULL);
-	drvmem_ledger_begin(test, "drvmem_");
+	KUNIT_ASSERT_EQ(test, drvmem_fault_begin(test, NULL), 0);
+	drvmem_ledger_begin(test, "drvmem_subject_");
 	current->fail_nth = 1;
-	p = kvmalloc(SZ_64K, GFP_KERNEL);
+	p = drvmem_subject_kvmalloc(SZ_64K);
 	drvmem_fault_end(test);
 	drvmem_kit_expect_kvmalloc_ledger(test, p,
 					  "kvmalloc with its kmalloc failed, then kvfree");
+}
+
+/* A test helper named like the code under test, to be told apart from it. */
+static noinline void *drvmem_subject_test_helper_alloc(void)
+{
+	return kmalloc(SZ_64, GFP_KERNEL);
+}
+
+/*
+ * Test that the ledger never takes drvmem's test code (a test helper, the
+ * kit) for the code under test, whatever its name: a helper named with
+ * the owner's prefix allocates beside the code under test, and only the
+ * latter's allocation is recorded.
+ */
+static void drvmem_kit_ledger_ignores_test_code(struct kunit *test)
+{
+	void *helper, *subject;
+
+	drvmem_ledger_begin(test, "drvmem_subject_");
+	helper = drvmem_subject_test_helper_alloc();
+	subject = drvmem_subject_kvmalloc(SZ_64);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 1,
+			    "slab objects recorded: a test helper's was taken for the code under test's");
+	kfree(helper);
+	drvmem_subject_kvfree(subject);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "a test helper beside the code under test"));
 }
 
 /*
@@ -186,7 +210,7 @@ static __no_sanitize_address s8 drvmem_kit_shadow(const void *p)
  */
 static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 {
-	drvmem_sweep_probe(test, "drvmem-full", "drvmem_", 8);
+	drvmem_sweep_probe(test, "drvmem-full", "drvmem_full_", 8);
 
 	if (IS_ENABLED(CONFIG_LOCKDEP))
 		KUNIT_EXPECT_EQ_MSG(test, debug_locks, 1,
@@ -239,6 +263,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_tripwire_flags_warning),
 	KUNIT_CASE(drvmem_kit_tripwire_honours_warning_suppression),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
+	KUNIT_CASE(drvmem_kit_ledger_ignores_test_code),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),

@@ -36,7 +36,7 @@
 #include <linux/wait.h>
 
 #include "kit/drvmem_kit.h"
-#include "mempool_broken.h"
+#include "broken/mempool_broken.h"
 #include "../drivers-under-test/drvmem_mempool.h"
 
 /* Elements a test may hold at once. */
@@ -291,7 +291,7 @@ static void drvmem_mempool_create_preallocates_min_nr(struct kunit *test)
 	int ret;
 
 	drvmem_mempool_prepare(test, min_nr);
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_mempool_");
 	ret = drvmem_mempool_pool_create(&ctx->md, p->kind);
 	drvmem_ledger_end(test);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mempool: creating the %s failed",
@@ -335,7 +335,7 @@ static void drvmem_mempool_alloc_when_allocator_fails_uses_reserve(struct kunit 
 	void *e, *last;
 
 	pool = drvmem_mempool_setup(test, min_nr);
-	drvmem_fault_fail_always(test, pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, pool->alloc), 0);
 
 	for (i = 0; i < min_nr; i++) {
 		gfp_t gfp = i % 2 ? GFP_ATOMIC : GFP_NOWAIT;
@@ -479,7 +479,7 @@ static void drvmem_mempool_check_sleeper(struct kunit *test,
 				  "mempool reserve: %s, healthy allocator: GFP_KERNEL alloc got NULL",
 				  name);
 
-	drvmem_fault_fail_always(test, pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, pool->alloc), 0);
 	drvmem_mempool_drain(test, "before the sleeper");
 
 	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
@@ -617,7 +617,7 @@ static void drvmem_mempool_resize_keeps_the_guarantee(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, pool->curr_nr, 2 * min_nr,
 			    "mempool resize: %s, grown with a healthy allocator: reserve",
 			    name);
-	drvmem_fault_fail_always(test, pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, pool->alloc), 0);
 	drvmem_mempool_drain(test, "grown");
 	drvmem_mempool_expect_exhausted(test, "grown");
 	drvmem_mempool_put_all(ctx);
@@ -628,7 +628,7 @@ static void drvmem_mempool_resize_keeps_the_guarantee(struct kunit *test)
 			    name, min_nr);
 	KUNIT_EXPECT_EQ_MSG(test, pool->curr_nr, min_nr,
 			    "mempool resize: %s, shrunk: reserve", name);
-	drvmem_fault_fail_always(test, pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, pool->alloc), 0);
 	drvmem_mempool_drain(test, "shrunk");
 	drvmem_mempool_expect_exhausted(test, "shrunk");
 	drvmem_mempool_put_all(ctx);
@@ -652,7 +652,7 @@ static void drvmem_mempool_resize_keeps_the_guarantee(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, pool->curr_nr, 2 * min_nr,
 			    "mempool resize: %s, grown, then %d elements freed: reserve",
 			    name, 2 * min_nr);
-	drvmem_fault_fail_always(test, pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, pool->alloc), 0);
 	drvmem_mempool_drain(test, "grown, refilled by frees");
 	drvmem_mempool_expect_exhausted(test, "grown, refilled by frees");
 }
@@ -686,7 +686,7 @@ static void drvmem_mempool_create_unwinds_at_every_fault_point(struct kunit *tes
 		.run = drvmem_mempool_create_step,
 		.undo = drvmem_mempool_destroy_step,
 		.subject = drvmem_mempool_pool_create,
-		.owner = "drvmem_",
+		.owner = "drvmem_mempool_",
 		.min_points = p->bookkeeping + DRVMEM_MEMPOOL_MIN_NR,
 	};
 
@@ -714,11 +714,11 @@ static void drvmem_mempool_destroy_frees_everything(struct kunit *test)
 	what = ctx->what;
 	drvmem_mempool_prepare(test, DRVMEM_MEMPOOL_MIN_NR);
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_mempool_");
 	drvmem_mempool_create(test, drvmem_mempool_pool_create);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, drvmem_mempool_get(ctx, GFP_KERNEL),
 				  "%s: GFP_KERNEL alloc got NULL", what);
-	drvmem_fault_fail_always(test, ctx->pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, ctx->pool->alloc), 0);
 	drvmem_mempool_drain(test, "before destroy");
 	drvmem_fault_end(test);
 	drvmem_mempool_put_all(ctx);
@@ -745,7 +745,7 @@ static void drvmem_mempool_probe_unwinds_at_every_fault_point(struct kunit *test
 	unsigned int min_points = 1 + 1 + 3 * (2 + DRVMEM_MEMPOOL_MIN_NR) +
 				  (1 + DRVMEM_MEMPOOL_MIN_NR);
 
-	drvmem_sweep_probe(test, DRVMEM_MEMPOOL_DRV_NAME, "drvmem_", min_points);
+	drvmem_sweep_probe(test, DRVMEM_MEMPOOL_DRV_NAME, "drvmem_mempool_", min_points);
 }
 
 /* Bind the driver; the kit unbinds and removes the device at the end. */
@@ -756,6 +756,7 @@ static struct drvmem_mempool_dev *drvmem_mempool_bind(struct kunit *test)
 	int ret;
 
 	pdev = drvmem_platform_device(test, DRVMEM_MEMPOOL_DRV_NAME);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
 	ret = drvmem_platform_bind(test, pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mempool: probe of %s failed",
 			    DRVMEM_MEMPOOL_DRV_NAME);
@@ -800,7 +801,7 @@ static void drvmem_mempool_submit_completes_under_allocation_failures(struct kun
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = i;
 
-	drvmem_fault_fail_always(test, drvmem_mempool_submit);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
 	for (i = 1; i <= DRVMEM_MEMPOOL_RUN; i++) {
 		gfp_t gfp = i % 2 ? GFP_NOIO : GFP_ATOMIC;
 
@@ -848,7 +849,7 @@ static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct k
 					  i + 1);
 	}
 
-	drvmem_fault_fail_always(test, drvmem_mempool_submit);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
 	ret = drvmem_mempool_submit(md, 1, data, sizeof(data), GFP_ATOMIC);
 	drvmem_fault_end(test);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
@@ -860,7 +861,7 @@ static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct k
 		mempool_free(bufs[i], md->buf_pool);
 	drvmem_mempool_expect_reserves_whole(test, md, "elements returned");
 
-	drvmem_fault_fail_always(test, drvmem_mempool_submit);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
 	ret = drvmem_mempool_submit(md, 2, data, sizeof(data), GFP_NOIO);
 	drvmem_fault_end(test);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
@@ -912,11 +913,11 @@ static void drvmem_mempool_broken_destroy_with_element_out_is_flagged(struct kun
 	ctx->param = &drvmem_mempool_kinds[DRVMEM_MEMPOOL_KMALLOC];
 	drvmem_mempool_prepare(test, DRVMEM_MEMPOOL_MIN_NR);
 
-	drvmem_ledger_begin(test, "drvmem_");
+	drvmem_ledger_begin(test, "drvmem_mempool_");
 	drvmem_mempool_create(test, drvmem_mempool_pool_create);
 	/* under memory pressure the broken request takes a reserved element */
 	leaked = ctx->pool->elements[ctx->pool->curr_nr - 1];
-	drvmem_fault_fail_always(test, ctx->pool->alloc);
+	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, ctx->pool->alloc), 0);
 	ret = drvmem_mempool_broken_submit(&ctx->md, 1, data, sizeof(data),
 					   GFP_NOIO);
 	drvmem_fault_end(test);

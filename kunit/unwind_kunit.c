@@ -20,6 +20,7 @@
  */
 struct drvmem_unwind_case {
 	const char *drv;
+	const char *owner;
 	unsigned int held[DRVMEM_NR_KINDS];
 	unsigned int points;
 	const char *note;
@@ -29,6 +30,7 @@ static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
 	{
 		/* kzalloc, kmalloc, vmalloc, kmem_cache_create */
 		.drv = "drvmem-unwind",
+		.owner = "drvmem_unwind_",
 		.held = { [DRVMEM_SLAB] = 2, [DRVMEM_VMALLOC] = 1 },
 		.points = 4,
 	},
@@ -39,6 +41,7 @@ static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
 		 * alloc_percpu (no fault point), dma_alloc_coherent
 		 */
 		.drv = "drvmem-full",
+		.owner = "drvmem_full_",
 		.held = {
 			[DRVMEM_SLAB] = 9, [DRVMEM_VMALLOC] = 1,
 			[DRVMEM_PAGES] = 1, [DRVMEM_PERCPU] = 1,
@@ -72,7 +75,8 @@ static void drvmem_unwind_remove_releases_everything(struct kunit *test)
 	int ret;
 
 	pdev = drvmem_platform_device(test, c->drv);
-	drvmem_ledger_begin(test, "drvmem_");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+	drvmem_ledger_begin(test, c->owner);
 	ret = drvmem_platform_bind(test, pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: probe failed", c->drv);
 	KUNIT_EXPECT_NOT_NULL(test, platform_get_drvdata(pdev));
@@ -100,7 +104,7 @@ static void drvmem_unwind_probe_unwinds_at_every_fault_point(struct kunit *test)
 
 	if (c->note)
 		kunit_info(test, "%s: %s\n", c->drv, c->note);
-	drvmem_sweep_probe(test, c->drv, "drvmem_", c->points);
+	drvmem_sweep_probe(test, c->drv, c->owner, c->points);
 }
 
 static struct kunit_case drvmem_unwind_test_cases[] = {

@@ -46,6 +46,7 @@ static const char * const kit_kind_name[DRVMEM_NR_FINDING_KINDS] = {
 	[DRVMEM_FINDING_DOUBLE_FREE] = "double free",
 	[DRVMEM_FINDING_FOREIGN_FREE] = "foreign free",
 	[DRVMEM_FINDING_FREE_ORDER] = "free order",
+	[DRVMEM_FINDING_CACHE_LEAK] = "cache leak",
 	[DRVMEM_FINDING_UNMAP_SIZE] = "unmap size",
 	[DRVMEM_FINDING_UNMAP_DIR] = "unmap direction",
 	[DRVMEM_FINDING_REPORT] = "report",
@@ -232,8 +233,12 @@ void *kit_knob(const char *dir, const char *name)
  *
  * For self-tests that expect the kit to flag a broken driver.  Reports
  * printed before this call still fail the test.  Until drvmem_capture_end(),
- * KASAN and UBSAN reports do not fail the test either: the tripwire turns
- * them into findings.
+ * what KASAN and UBSAN do to the current test (they fail it) is done to a
+ * witness, a test of the kit's own in current->kunit_test, as KUnit's own
+ * kunit_current_fail_test does: the detectors still see a test running
+ * and fail it, and drvmem_capture_end() turns that into a finding, as the
+ * tripwire turns their reports into findings.  KUnit's own expectations
+ * in the code between go to @test, as always.
  */
 void drvmem_capture_begin(struct kunit *test)
 {
@@ -244,15 +249,18 @@ void drvmem_capture_begin(struct kunit *test)
 	kit->captured = 0;
 	kit->capture[0] = '\0';
 	memset(kit->captured_kind, 0, sizeof(kit->captured_kind));
-	/* KASAN and UBSAN fail current->kunit_test: let the tripwire see them */
-	kit->hidden_test = current->kunit_test;
-	current->kunit_test = NULL;
+	kunit_init_test(&kit->witness, "drvmem capture", NULL);
+	kit->real_test = current->kunit_test;
+	current->kunit_test = &kit->witness;
 }
 EXPORT_SYMBOL_GPL(drvmem_capture_begin);
 
 /**
  * drvmem_capture_end() - stop keeping findings
  * @test: the test
+ *
+ * A detector that failed the witness without a report the tripwire saw
+ * is a finding too.
  *
  * Return: the first finding since drvmem_capture_begin(), in test-managed
  * memory, or NULL if the kit found nothing.
@@ -261,8 +269,13 @@ const char *drvmem_capture_end(struct kunit *test)
 {
 	struct drvmem_kit *kit = kit_of(test);
 
-	current->kunit_test = kit->hidden_test;
+	current->kunit_test = kit->real_test;
 	drvmem_tripwire_check(test);
+	if (kit->witness.status == KUNIT_FAILURE &&
+	    !kit->captured_kind[DRVMEM_FINDING_REPORT][0])
+		kit_finding(kit, DRVMEM_FINDING_REPORT,
+			    "a detector (KASAN, UBSAN) failed the test with no report the tripwire saw");
+	kunit_cleanup(&kit->witness);
 	kit->capturing = false;
 	if (!kit->captured)
 		return NULL;
@@ -393,6 +406,7 @@ static void drvmem_kit_release(void *data)
 	kit_fault_exit(kit);
 	kit_tripwire_exit(kit);
 	kit_ledger_exit(kit);
+	kit_caches_exit(kit);
 	put_task_struct(kit->task);
 }
 
@@ -423,9 +437,12 @@ int drvmem_kit_init(struct kunit *test)
 		return ret;
 	/* the test's task, for the probes' filters; held until the end */
 	kit->task = get_task_struct(current);
-	ret = kit_ledger_init(kit);
+	ret = kit_caches_init(kit);
 	if (ret)
 		goto err_put_task;
+	ret = kit_ledger_init(kit);
+	if (ret)
+		goto err_caches_exit;
 	ret = kit_tripwire_init(kit);
 	if (ret)
 		goto err_ledger_exit;
@@ -433,6 +450,8 @@ int drvmem_kit_init(struct kunit *test)
 
 err_ledger_exit:
 	kit_ledger_exit(kit);
+err_caches_exit:
+	kit_caches_exit(kit);
 err_put_task:
 	put_task_struct(kit->task);
 	return ret;

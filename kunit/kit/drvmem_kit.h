@@ -59,6 +59,8 @@ enum drvmem_kind {
  *	allocated, or of a pointer inside an allocation
  * @DRVMEM_FINDING_FREE_ORDER: freed while something allocated after it was
  *	still held
+ * @DRVMEM_FINDING_CACHE_LEAK: a slab cache created by the code under test
+ *	and not destroyed (merged by SLUB or not)
  * @DRVMEM_FINDING_UNMAP_SIZE: released with another size than allocated
  * @DRVMEM_FINDING_UNMAP_DIR: unmapped with another direction than mapped
  * @DRVMEM_FINDING_REPORT: a report printed by the test's task (WARNING,
@@ -79,6 +81,7 @@ enum drvmem_finding_kind {
 	DRVMEM_FINDING_DOUBLE_FREE,
 	DRVMEM_FINDING_FOREIGN_FREE,
 	DRVMEM_FINDING_FREE_ORDER,
+	DRVMEM_FINDING_CACHE_LEAK,
 	DRVMEM_FINDING_UNMAP_SIZE,
 	DRVMEM_FINDING_UNMAP_DIR,
 	DRVMEM_FINDING_REPORT,
@@ -123,6 +126,7 @@ struct drvmem_step {
 /**
  * struct drvmem_broken - a broken driver and what the kit must say about it
  * @name: platform driver name
+ * @owner: prefixes of its functions (see drvmem_ledger_begin())
  * @probe: the driver's probe
  * @remove: the driver's remove
  * @bug: the error, in words
@@ -130,6 +134,7 @@ struct drvmem_step {
  */
 struct drvmem_broken {
 	const char *name;
+	const char *owner;
 	int (*probe)(struct platform_device *pdev);
 	void (*remove)(struct platform_device *pdev);
 	const char *bug;
@@ -187,11 +192,11 @@ bool drvmem_ledger_check(struct kunit *test, const char *what);
 bool drvmem_tripwire_check(struct kunit *test);
 
 /* fault.c: allocation and DMA mapping faults */
-void drvmem_fault_begin(struct kunit *test, const void *subject);
-void drvmem_fault_fail_always(struct kunit *test, const void *subject);
+int drvmem_fault_begin(struct kunit *test, const void *subject);
+int drvmem_fault_fail_always(struct kunit *test, const void *subject);
 void drvmem_fault_end(struct kunit *test);
-void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
-			 unsigned int nth);
+int drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
+			unsigned int nth);
 
 /* sweep.c: every fault point of a step, in turn */
 unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
@@ -203,13 +208,12 @@ struct platform_device *drvmem_platform_device(struct kunit *test,
 int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev);
 void drvmem_platform_unbind(struct kunit *test, struct platform_device *pdev);
 unsigned int drvmem_devres_count(struct device *dev);
-void drvmem_platform_driver(struct kunit *test, const char *name,
-			    int (*probe)(struct platform_device *pdev),
-			    void (*remove)(struct platform_device *pdev));
+int drvmem_platform_driver(struct kunit *test, const char *name,
+			   int (*probe)(struct platform_device *pdev),
+			   void (*remove)(struct platform_device *pdev));
 unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 				const char *owner, unsigned int min_points);
-void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
-			       const char *owner, const char *bug,
-			       enum drvmem_finding_kind expect);
+void drvmem_expect_broken_flagged(struct kunit *test,
+				  const struct drvmem_broken *b);
 
 #endif /* _DRVMEM_KIT_H */

@@ -170,21 +170,23 @@ void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev)
  * Nothing fails until the task's fail_nth is set (drvmem_sweep() does) or
  * drvmem_fault_fail_always() is called.  Undone by drvmem_fault_end(), or
  * when the test ends.
+ *
+ * Return: 0; -EBUSY if already aimed (no drvmem_fault_end() since);
+ * -ENOENT if @subject or DMA-API debugging's add_dma_entry() has no symbol.
  */
-void drvmem_fault_begin(struct kunit *test, const void *subject)
+int drvmem_fault_begin(struct kunit *test, const void *subject)
 {
 	struct drvmem_kit *kit = kit_of(test);
 	unsigned long start = 0, end = ULONG_MAX, size, offset;
 	unsigned long reject_start = 0, reject_end = 0;
 	unsigned int i;
 
-	KUNIT_ASSERT_FALSE_MSG(test, kit->fault.armed,
-			       "fault injection armed twice without drvmem_fault_end()");
+	if (kit->fault.armed)
+		return -EBUSY;
 	if (subject) {
-		KUNIT_ASSERT_TRUE_MSG(test,
-				      kallsyms_lookup_size_offset((unsigned long)subject,
-								  &size, &offset),
-				      "no symbol for the step's subject %ps", subject);
+		if (!kallsyms_lookup_size_offset((unsigned long)subject,
+						 &size, &offset))
+			return -ENOENT;
 		start = (unsigned long)subject - offset;
 		end = start + size;
 	}
@@ -204,8 +206,9 @@ void drvmem_fault_begin(struct kunit *test, const void *subject)
 		reject_end = reject_start + size;
 	else
 		reject_start = 0;
-	KUNIT_ASSERT_TRUE_MSG(test, reject_end || !IS_ENABLED(CONFIG_DMA_API_DEBUG),
-			      "no symbol add_dma_entry: the sweep would fail DMA-API debugging's own allocations");
+	/* else the sweep would fail DMA-API debugging's own allocations */
+	if (!reject_end && IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		return -ENOENT;
 	for (i = 0; i < ARRAY_SIZE(kit->fault.attr); i++) {
 		struct drvmem_fault_attr *a = &kit->fault.attr[i];
 
@@ -222,6 +225,7 @@ void drvmem_fault_begin(struct kunit *test, const void *subject)
 	kit->fault.saved_min_order = *kit->fault.min_order;
 	*kit->fault.min_order = 0;
 	kit->fault.armed = true;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(drvmem_fault_begin);
 
@@ -233,14 +237,20 @@ EXPORT_SYMBOL_GPL(drvmem_fault_begin);
  * Calls drvmem_fault_begin() if needed, then makes every allocation fault
  * point reached by the test's task with @subject on the stack fail (the
  * allocator "is failing"), until drvmem_fault_end().
+ *
+ * Return: 0, or drvmem_fault_begin()'s errno.
  */
-void drvmem_fault_fail_always(struct kunit *test, const void *subject)
+int drvmem_fault_fail_always(struct kunit *test, const void *subject)
 {
 	struct drvmem_kit *kit = kit_of(test);
 	unsigned int i;
+	int ret;
 
-	if (!kit->fault.armed)
-		drvmem_fault_begin(test, subject);
+	if (!kit->fault.armed) {
+		ret = drvmem_fault_begin(test, subject);
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < ARRAY_SIZE(kit->fault.attr); i++) {
 		struct drvmem_fault_attr *a = &kit->fault.attr[i];
 
@@ -250,6 +260,7 @@ void drvmem_fault_fail_always(struct kunit *test, const void *subject)
 		*a->probability = 100;
 	}
 	current->make_it_fail = 1;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(drvmem_fault_fail_always);
 
@@ -308,14 +319,18 @@ static const char * const kit_dma_overflow[] = {
  * end of the test.  dma-direct's one-time warning about the refused address
  * is expected and does not trip the tripwire.  With @nth = 1 the device is
  * narrowed at once, so its coherent allocations fail too.
+ *
+ * Return: 0; -EINVAL for @nth 0; -EBUSY if a DMA fault is already armed.
  */
-void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
-			 unsigned int nth)
+int drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
+			unsigned int nth)
 {
 	struct drvmem_kit *kit = kit_of(test);
 
-	KUNIT_ASSERT_GT(test, nth, 0);
-	KUNIT_ASSERT_NULL_MSG(test, kit->fault.dma_dev, "DMA fault already armed");
+	if (!nth)
+		return -EINVAL;
+	if (kit->fault.dma_dev)
+		return -EBUSY;
 	kit->fault.dma_saved_limit = dev->bus_dma_limit;
 	kit->fault.dma_seen = 0;
 	kit->fault.dma_nth = nth;
@@ -324,6 +339,7 @@ void drvmem_dma_fail_nth(struct kunit *test, struct device *dev,
 	kit->fault.dma_dev = get_device(dev);
 	if (nth == 1)
 		dev->bus_dma_limit = 1;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(drvmem_dma_fail_nth);
 

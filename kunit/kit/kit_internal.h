@@ -8,14 +8,15 @@
  *
  *	core.c		the context, findings and their capture, tracepoints
  *	ledger.c	the allocation ledger
+ *	cache.c		slab caches created and not destroyed
  *	tripwire.c	console reports and DMA-API debugging's error count
  *	fault.c		allocation and DMA mapping fault injection
  *	sweep.c		the fault sweep
  *	platform.c	platform devices and drivers for tests, probe sweeps
  *
- * Everything on a tracepoint path is named kit_*, never drvmem_*: the
- * ledger looks for the innermost frame named after the owner, and the
- * kit's own frames must not be mistaken for the code under test.
+ * The kit and the suites are linked between drvmem_test_code_start() and
+ * drvmem_test_code_end() (kunit/Makefile): the ledger never takes one of
+ * their frames for the code under test, whatever it is named.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -33,7 +34,7 @@
 #define DRVMEM_MSG_LEN		256
 #define DRVMEM_LEDGER_MAX	512
 #define DRVMEM_STACK_DEPTH	48
-#define DRVMEM_OWNER_LEN	32
+#define DRVMEM_OWNER_LEN	128
 #define DRVMEM_API_LEN		40
 /* distinct call sites a sweep compares between runs */
 #define DRVMEM_SITES		64
@@ -71,6 +72,18 @@ struct kit_ledger {
 	char problem[DRVMEM_MSG_LEN];
 	enum drvmem_finding_kind problem_kind;
 	struct drvmem_entry entries[DRVMEM_LEDGER_MAX];
+};
+
+/* cache.c: one slab cache, as the snapshot saw it */
+struct kit_cache {
+	const struct kmem_cache *s;
+	int refcount;
+};
+
+struct kit_caches {
+	struct kit_cache *snap;
+	unsigned int nr, cap;
+	bool valid;
 };
 
 /* The values of the fault-injection knobs the kit changes, to restore. */
@@ -128,7 +141,9 @@ struct drvmem_kit {
 	struct kunit_resource res;
 	/* findings */
 	bool reporting;
-	struct kunit *hidden_test;
+	/* current->kunit_test while capturing, and the test it stands for */
+	struct kunit witness;
+	struct kunit *real_test;
 	bool capturing;
 	unsigned int captured;
 	char capture[DRVMEM_MSG_LEN];
@@ -136,6 +151,7 @@ struct drvmem_kit {
 	char captured_kind[DRVMEM_NR_FINDING_KINDS][DRVMEM_MSG_LEN];
 
 	struct kit_ledger ledger;
+	struct kit_caches caches;
 	struct kit_fault fault;
 	struct kit_tripwire trip;
 };
@@ -160,6 +176,10 @@ static void kit_unreg_##event(struct drvmem_kit *kit)			\
 }
 
 #define KIT_PROBE(event) { kit_reg_##event, kit_unreg_##event }
+
+/* kunit/test_code_start.c, kunit/test_code_end.c: drvmem's test code */
+void drvmem_test_code_start(void);
+void drvmem_test_code_end(void);
 
 /* core.c */
 struct drvmem_kit *kit_of(struct kunit *test);
@@ -193,6 +213,12 @@ struct kit_site {
 };
 
 unsigned int kit_ledger_sites(struct drvmem_kit *kit, struct kit_site *sites);
+
+/* cache.c */
+int kit_caches_init(struct drvmem_kit *kit);
+void kit_caches_exit(struct drvmem_kit *kit);
+void kit_caches_snapshot(struct drvmem_kit *kit);
+bool kit_caches_check(struct drvmem_kit *kit, const char *what);
 
 /* tripwire.c */
 int kit_tripwire_init(struct drvmem_kit *kit);

@@ -2,10 +2,10 @@
 /*
  * drvmem test kit: the allocation ledger.
  *
- * Records, from tracepoints, what functions whose names start with the
- * owner prefix allocate and free directly, by kind and call site, and
- * checks leaks, double and foreign frees, DMA unmap size and direction,
- * and the order of frees.
+ * Records, from tracepoints, what functions named by the owner's prefixes
+ * allocate and free directly, by kind and call site, and checks leaks,
+ * double and foreign frees, DMA unmap size and direction, the order of
+ * frees, and (through cache.c) slab caches left behind.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -160,6 +160,45 @@ static bool kit_prefixed(const char *sym, const char *prefix)
 	return !strncmp(sym, prefix, strlen(prefix));
 }
 
+/* Is @sym named by one of the owner's comma-separated prefixes? */
+static bool kit_owned(const struct drvmem_kit *kit, const char *sym)
+{
+	const char *p = kit->ledger.owner, *end;
+	size_t len;
+
+	while (*p) {
+		end = strchrnul(p, ',');
+		len = end - p;
+		if (len && !strncmp(sym, p, len))
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/*
+ * Is the function at @addr drvmem's test code (the kit, a suite or a test
+ * helper)?  They are linked between two markers (kunit/Makefile), so this
+ * holds whatever they are named.  A function's cold part (foo.cold) is
+ * placed with every other cold part: it is judged by its function.
+ */
+static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
+{
+	char *dot;
+
+	if (addr >= (unsigned long)drvmem_test_code_start &&
+	    addr < (unsigned long)drvmem_test_code_end)
+		return true;
+	sprint_symbol_no_offset(kit->ledger.sym, addr);
+	dot = strstr(kit->ledger.sym, ".cold");
+	if (!dot)
+		return false;
+	*dot = '\0';
+	addr = kallsyms_lookup_name(kit->ledger.sym);
+	return addr >= (unsigned long)drvmem_test_code_start &&
+	       addr < (unsigned long)drvmem_test_code_end;
+}
+
 static_assert(ARRAY_SIZE(kit_internal) <= BITS_PER_LONG);
 
 /* @seen: bit i set once kit_internal[i] was found on the stack */
@@ -183,8 +222,9 @@ static bool kit_internal_frame(const char *sym, unsigned int kinds,
 
 /*
  * kit_owner_frame - find the innermost owner function on the stack and
- * the function it called.  Returns false when the owner is not on the stack
- * or an event of @kinds (a mask; 0 for an injected fault) comes from a
+ * the function it called.  Returns false when the owner is not on the
+ * stack, when drvmem's test code is met first (the kit's or a test
+ * helper's own allocation, whatever its name), or an event of @kinds (a mask; 0 for an injected fault) comes from a
  * function inside that call that works for itself (kit_internal).
  */
 static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
@@ -192,18 +232,29 @@ static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
 {
 	unsigned long *entries = kit->ledger.stack, seen = 0;
 	char *sym = kit->ledger.sym;
-	unsigned int nr, i, owner;
+	unsigned int nr, i, first, owner;
 
 	nr = stack_trace_save(entries, DRVMEM_STACK_DEPTH, 0);
-	for (owner = 1; owner < nr; owner++) {
+	/*
+	 * Skip the stack tracer's frames, then the kit's own on the way here
+	 * (its tracepoint probe, its fault hook).
+	 */
+	for (first = 0; first < nr && !kit_test_code(kit, entries[first]); first++)
+		;
+	for (; first < nr && kit_test_code(kit, entries[first]); first++)
+		;
+	for (owner = first + 1; owner < nr; owner++) {
+		/* the kit's or a test's own call, not the code under test's */
+		if (kit_test_code(kit, entries[owner]))
+			return false;
 		sprint_symbol_no_offset(sym, entries[owner]);
-		if (kit_prefixed(sym, kit->ledger.owner))
+		if (kit_owned(kit, sym))
 			break;
 	}
 	if (owner >= nr)
 		return false;
 	/* the frames between the event and the API the owner called */
-	for (i = 1; i + 1 < owner; i++) {
+	for (i = first + 1; i + 1 < owner; i++) {
 		sprint_symbol_no_offset(sym, entries[i]);
 		if (kit_internal_frame(sym, kinds, &seen))
 			return false;
@@ -570,18 +621,24 @@ static const struct kit_probe kit_ledger_probes[] = {
 /**
  * drvmem_ledger_begin() - start recording allocations
  * @test: the test
- * @owner: name prefix of the code under test, e.g. "foo_"
+ * @owner: the code under test: its functions' name prefixes, separated by
+ *	commas ("foo_" or "foo_,__foo_"); name each driver precisely
  *
- * Records what functions whose names start with @owner allocate and free
- * directly, in the test's task: slab objects, pages, vmalloc areas, per-CPU
- * areas, coherent DMA buffers and streaming DMA mappings.  Forgets what an
- * earlier ledger recorded.
+ * Records what functions named by @owner allocate and free directly, in
+ * the test's task: slab objects, pages, vmalloc areas, per-CPU areas,
+ * coherent DMA buffers and streaming DMA mappings; and takes a snapshot of
+ * the slab caches, so that drvmem_ledger_check() finds a cache created and
+ * not destroyed.  drvmem's own test code (the kit, the suites and their
+ * helpers) is never the owner, whatever its name: an allocation whose
+ * innermost caller outside the allocator is test code is not recorded.
+ * Forgets what an earlier ledger recorded.
  */
 void drvmem_ledger_begin(struct kunit *test, const char *owner)
 {
 	struct drvmem_kit *kit = kit_of(test);
 	unsigned long flags;
 
+	kit_caches_snapshot(kit);
 	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
 	strscpy(kit->ledger.owner, owner, sizeof(kit->ledger.owner));
 	kit->ledger.nr = 0;
@@ -661,7 +718,8 @@ EXPORT_SYMBOL_GPL(drvmem_ledger_outstanding);
  * @what: the step, for the message ("probe, fault point 3 (vmalloc ...)")
  *
  * Anything still outstanding is a leak, named with its kind, size and call
- * site.  A free of something the code under test did not allocate, a second
+ * site; so is a slab cache created since drvmem_ledger_begin() and not
+ * destroyed.  A free of something the code under test did not allocate, a second
  * free, an unmap with another size or direction than the mapping, and a
  * free while something allocated after it is still held were recorded when
  * they happened; the first of them is reported.
@@ -708,6 +766,8 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 		kit_finding(kit, DRVMEM_FINDING_LEAK, "%s: %s", what, msg);
 		return false;
 	}
+	if (!kit_caches_check(kit, what))
+		return false;
 	/*
 	 * With nothing leaked: a free by the code under test while something
 	 * allocated after it was still held is out of order.

@@ -18,60 +18,6 @@
 
 #define DRVMEM_DEV_SUFFIX "-kunit"
 
-/**
- * drvmem_platform_device() - an unbound platform device for a driver
- * @test: the test
- * @drv_name: name of the platform driver, or of an entry of its id_table
- *
- * The device is named "<drv_name>-kunit" so that no driver matches it: the
- * test binds it with drvmem_platform_bind(), which finds the driver (and
- * the id_table entry) as the platform bus would, and sees probe's result.  It is
- * unregistered (and so unbound) when the test ends.
- *
- * Return: the device; asserts on failure.
- */
-struct platform_device *drvmem_platform_device(struct kunit *test,
-					       const char *drv_name)
-{
-	struct platform_device *pdev;
-	char name[64];
-	int ret;
-
-	KUNIT_ASSERT_LT(test, snprintf(name, sizeof(name), "%s" DRVMEM_DEV_SUFFIX,
-				       drv_name), sizeof(name));
-	pdev = kunit_platform_device_alloc(test, name, PLATFORM_DEVID_AUTO);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
-	ret = kunit_platform_device_add(test, pdev);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	return pdev;
-}
-EXPORT_SYMBOL_GPL(drvmem_platform_device);
-
-/**
- * drvmem_platform_driver() - register a test-owned platform driver
- * @test: the test
- * @name: the driver's name
- * @probe: its probe
- * @remove: its remove, or NULL
- *
- * For drivers kept beside a suite (broken variants): unregistered when the
- * test ends.  Asserts on failure.
- */
-void drvmem_platform_driver(struct kunit *test, const char *name,
-			    int (*probe)(struct platform_device *pdev),
-			    void (*remove)(struct platform_device *pdev))
-{
-	struct platform_driver *drv;
-
-	drv = kunit_kzalloc(test, sizeof(*drv), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, drv);
-	drv->probe = probe;
-	drv->remove = remove;
-	drv->driver.name = name;
-	KUNIT_ASSERT_EQ(test, kunit_platform_driver_register(test, drv), 0);
-}
-EXPORT_SYMBOL_GPL(drvmem_platform_driver);
-
 struct kit_match {
 	char name[64];
 	struct device_driver *drv;
@@ -101,40 +47,112 @@ static int kit_match_driver(struct device_driver *drv, void *data)
 }
 
 /*
- * The driver for a device made by drvmem_platform_device(): its name names
- * the driver, or an entry of the driver's id_table, whose entry is then
- * the device's, as platform_match() would have made it.
+ * platform_match() for a device made by drvmem_platform_device(): its name
+ * is the driver's, or that of an entry of the driver's id_table, followed
+ * by DRVMEM_DEV_SUFFIX.  Sets the device's id_table entry as
+ * platform_match() would.  Return: the driver, or NULL.
  */
-static struct device_driver *drvmem_driver(struct kunit *test,
-					   struct platform_device *pdev)
+static struct device_driver *kit_find_driver(struct platform_device *pdev)
 {
 	struct kit_match m = { };
 	size_t len;
 
 	strscpy(m.name, pdev->name, sizeof(m.name));
-	len = strlen(m.name) - strlen(DRVMEM_DEV_SUFFIX);
-	KUNIT_ASSERT_TRUE_MSG(test, strlen(m.name) > strlen(DRVMEM_DEV_SUFFIX) &&
-			      !strcmp(m.name + len, DRVMEM_DEV_SUFFIX),
-			      "%s: not made by drvmem_platform_device()", m.name);
-	m.name[len] = '\0';
+	len = strlen(m.name);
+	if (len <= strlen(DRVMEM_DEV_SUFFIX) ||
+	    strcmp(m.name + len - strlen(DRVMEM_DEV_SUFFIX), DRVMEM_DEV_SUFFIX))
+		return NULL;
+	m.name[len - strlen(DRVMEM_DEV_SUFFIX)] = '\0';
 	bus_for_each_drv(&platform_bus_type, NULL, &m, kit_match_driver);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, m.drv,
-				  "no platform driver for \"%s\": is it built in?",
-				  m.name);
-	pdev->id_entry = m.id;
+	if (m.drv)
+		pdev->id_entry = m.id;
 	return m.drv;
 }
+
+/**
+ * drvmem_platform_device() - an unbound platform device for a driver
+ * @test: the test
+ * @drv_name: name of the platform driver, or of an entry of its id_table
+ *
+ * Like platform_device_register_simple(), except test-managed and not
+ * bound: the device is named "<drv_name>-kunit" so that no driver matches
+ * it, and the test binds it with drvmem_platform_bind(), which finds the
+ * driver (and the id_table entry) as the platform bus would, and sees
+ * probe's result.  It is unregistered (and so unbound) when the test ends.
+ *
+ * Return: the device; ERR_PTR(-ENOENT) if no registered platform driver
+ * matches @drv_name (is it built in?), -ENAMETOOLONG, or the errno of
+ * registering the device.
+ */
+struct platform_device *drvmem_platform_device(struct kunit *test,
+					       const char *drv_name)
+{
+	struct platform_device *pdev;
+	char name[64];
+	int ret;
+
+	if (snprintf(name, sizeof(name), "%s" DRVMEM_DEV_SUFFIX, drv_name) >=
+	    sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	pdev = kunit_platform_device_alloc(test, name, PLATFORM_DEVID_AUTO);
+	if (IS_ERR(pdev))
+		return pdev;
+	if (!kit_find_driver(pdev)) {
+		kunit_info(test, "no platform driver \"%s\": is it built in?\n",
+			   drv_name);
+		return ERR_PTR(-ENOENT);
+	}
+	ret = kunit_platform_device_add(test, pdev);
+	if (ret)
+		return ERR_PTR(ret);
+	return pdev;
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_device);
+
+/**
+ * drvmem_platform_driver() - register a test-owned platform driver
+ * @test: the test
+ * @name: the driver's name
+ * @probe: its probe
+ * @remove: its remove, or NULL
+ *
+ * Like platform_driver_register(), except test-managed: for drivers kept
+ * beside a suite (broken variants), unregistered when the test ends.
+ *
+ * Return: 0 or a negative errno.
+ */
+int drvmem_platform_driver(struct kunit *test, const char *name,
+			   int (*probe)(struct platform_device *pdev),
+			   void (*remove)(struct platform_device *pdev))
+{
+	struct platform_driver *drv;
+
+	drv = kunit_kzalloc(test, sizeof(*drv), GFP_KERNEL);
+	if (!drv)
+		return -ENOMEM;
+	drv->probe = probe;
+	drv->remove = remove;
+	drv->driver.name = name;
+	return kunit_platform_driver_register(test, drv);
+}
+EXPORT_SYMBOL_GPL(drvmem_platform_driver);
 
 /**
  * drvmem_platform_bind() - bind a device made by drvmem_platform_device()
  * @test: the test
  * @pdev: the device
  *
- * Return: what the driver's probe returned.
+ * Like device_driver_attach() with the driver the platform bus would pick.
+ *
+ * Return: what the driver's probe returned; -ENODEV if the driver is gone.
  */
 int drvmem_platform_bind(struct kunit *test, struct platform_device *pdev)
 {
-	return device_driver_attach(drvmem_driver(test, pdev), &pdev->dev);
+	struct device_driver *drv = kit_find_driver(pdev);
+
+	if (!drv)
+		return -ENODEV;
+	return device_driver_attach(drv, &pdev->dev);
 }
 EXPORT_SYMBOL_GPL(drvmem_platform_bind);
 
@@ -219,35 +237,39 @@ unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 		.min_points = min_points,
 	};
 
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, pdev, "no device for \"%s\"",
+					 drv_name);
 	return drvmem_sweep(test, &step, pdev);
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
 
 /**
- * drvmem_expect_sweep_flags() - sweep a broken probe, expect a finding
+ * drvmem_expect_broken_flagged() - sweep a broken driver, expect its finding
  * @test: the test
- * @drv_name: the broken platform driver
- * @owner: name prefix of its functions
- * @bug: the bug, in words, for the failure message
- * @expect: the kind of finding the kit must report
+ * @b: the broken driver: its probe and remove, the code's owner prefixes,
+ *	its bug in words and the kind of finding it must make
  *
  * A check that cannot fail proves nothing: this is how a suite shows that
- * the kit flags a common error.  Fails the test if the sweep of the probe
- * (and the remove after it) reports no finding of kind @expect.
+ * the kit flags a common error.  Registers @b's driver for the test and
+ * sweeps its probe (and the remove after it); fails the test unless the
+ * kit reports a finding of kind @b->expect.
  */
-void drvmem_expect_sweep_flags(struct kunit *test, const char *drv_name,
-			       const char *owner, const char *bug,
-			       enum drvmem_finding_kind expect)
+void drvmem_expect_broken_flagged(struct kunit *test,
+				  const struct drvmem_broken *b)
 {
 	const char *finding;
+	int ret;
 
+	ret = drvmem_platform_driver(test, b->name, b->probe, b->remove);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: registering its driver failed",
+			    b->bug);
 	drvmem_capture_begin(test);
-	drvmem_sweep_probe(test, drv_name, owner, 1);
+	drvmem_sweep_probe(test, b->name, b->owner, 1);
 	finding = drvmem_capture_end(test);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", bug);
-	KUNIT_EXPECT_NOT_NULL_MSG(test, drvmem_captured(test, expect),
+	KUNIT_ASSERT_NOT_NULL_MSG(test, finding, "%s: not flagged", b->bug);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, drvmem_captured(test, b->expect),
 				  "%s: flagged as \"%s\", expected a finding of kind \"%s\"",
-				  bug, finding, drvmem_finding_kind_name(expect));
+				  b->bug, finding,
+				  drvmem_finding_kind_name(b->expect));
 }
-EXPORT_SYMBOL_GPL(drvmem_expect_sweep_flags);
-
+EXPORT_SYMBOL_GPL(drvmem_expect_broken_flagged);

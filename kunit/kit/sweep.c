@@ -237,14 +237,16 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 		  step->name);
 	kit_sweep_undo(test, step, ctx, sw->where);
 
-	drvmem_fault_begin(test, step->subject);
+	ret = drvmem_fault_begin(test, step->subject);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: fault injection cannot be aimed",
+			    step->name);
 	start = ktime_get_ns();
 	points = kit_sweep_all(test, sw);
 	for (pass = 0; pass < DRVMEM_SWEEP_PASSES && kit_sweep_missed(sw); pass++) {
 		if (pass) {
 			/* unaimed again, from the step's own range */
 			drvmem_fault_end(test);
-			drvmem_fault_begin(test, step->subject);
+			KUNIT_ASSERT_EQ(test, drvmem_fault_begin(test, step->subject), 0);
 			injected += kit_sweep_all(test, sw);
 		}
 		for (i = 0; i < sw->nr_base; i++) {

@@ -11,7 +11,7 @@
 #include <linux/mempool.h>
 #include <linux/types.h>
 
-#include "../drivers-under-test/drvmem_mempool.h"
+#include "../../drivers-under-test/drvmem_mempool.h"
 
 void drvmem_mempool_broken_release(void *element, mempool_t *pool);
 int drvmem_mempool_broken_submit(struct drvmem_mempool_dev *md, u32 tag,

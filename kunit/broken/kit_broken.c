@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Broken goto-unwind probes and removes, for the kit's self-test only.
+ * Broken goto-unwind probes and removes, and small correct subjects
+ * (drvmem_subject_*), for the kit's self-test only.
  *
  * Each probe acquires, in order: the private struct (kzalloc), a buffer
- * (kmalloc), a table (vmalloc) and a second buffer (kmalloc), and each has
- * exactly one bug.
+ * (kmalloc), a table (vmalloc) and a second buffer (kmalloc), or, for the
+ * slab cache's mistakes, a cache and a buffer; each has exactly one bug.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -269,9 +270,123 @@ static int drvmem_broken_atomic_gfp_probe(struct platform_device *pdev)
 	return 0;
 }
 
+/**
+ * drvmem_subject_kvmalloc() - code under test for the ledger's self-tests
+ * @size: bytes
+ *
+ * Correct code, outside drvmem's test code (kunit/Makefile): what it
+ * allocates is the owner's for a ledger begun with "drvmem_subject_".
+ *
+ * Return: kvmalloc()'s result.
+ */
+void *drvmem_subject_kvmalloc(size_t size)
+{
+	return kvmalloc(size, GFP_KERNEL);
+}
+
+/**
+ * drvmem_subject_kvfree() - frees what drvmem_subject_kvmalloc() gave
+ * @p: the memory
+ */
+void drvmem_subject_kvfree(void *p)
+{
+	kvfree(p);
+}
+
+/**
+ * drvmem_broken_cache_create() - a slab cache for one broken probe
+ * @flags: SLAB_* flags; SLAB_NO_MERGE for a cache SLUB must not merge
+ *
+ * Each cache gets a name of its own: the caches these drivers leak stay,
+ * and a second cache of the same name would make sysfs warn about the
+ * name, hiding the leak the kit must report.
+ *
+ * Return: the cache, or NULL.
+ */
+struct kmem_cache *drvmem_broken_cache_create(slab_flags_t flags)
+{
+	static atomic_t nr = ATOMIC_INIT(0);
+	char name[32];
+
+	snprintf(name, sizeof(name), "drvmem_broken_%d", atomic_inc_return(&nr));
+	return kmem_cache_create(name, SZ_64, 0, flags, NULL);
+}
+
+struct drvmem_broken_cached {
+	struct kmem_cache *cache;
+	void *buf;
+};
+
+static int drvmem_broken_cache_probe_ok(struct platform_device *pdev)
+{
+	struct drvmem_broken_cached *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->cache = drvmem_broken_cache_create(0);
+	if (!priv->cache)
+		goto err_free_priv;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_destroy_cache;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_destroy_cache:
+	kmem_cache_destroy(priv->cache);
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+static void drvmem_broken_cache_remove_ok(struct platform_device *pdev)
+{
+	struct drvmem_broken_cached *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->buf);
+	kmem_cache_destroy(priv->cache);
+	kfree(priv);
+}
+
+/* Bug: the unwind label that should destroy the cache forgets to. */
+static int drvmem_broken_cache_unwind_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_cached *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->cache = drvmem_broken_cache_create(0);
+	if (!priv->cache)
+		goto err_free_priv;
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_destroy_cache;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_destroy_cache:
+	/* BUG: kmem_cache_destroy(priv->cache) is missing */
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+/* Bug: remove forgets to destroy the cache. */
+static void drvmem_broken_cache_remove_forgets(struct platform_device *pdev)
+{
+	struct drvmem_broken_cached *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->buf);
+	/* BUG: kmem_cache_destroy(priv->cache) is missing */
+	kfree(priv);
+}
+
 const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_forgets_free_probe,
 		.remove = drvmem_broken_remove_ok,
 		.bug = "a label forgets one free",
@@ -279,6 +394,7 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-label-order",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_label_order_probe,
 		.remove = drvmem_broken_remove_ok,
 		.bug = "two labels in the wrong order",
@@ -286,6 +402,7 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-one-err",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_one_err_probe,
 		.remove = drvmem_broken_one_err_remove,
 		.bug = "one err label frees what may not exist",
@@ -293,6 +410,7 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-no-check",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_no_check_probe,
 		.remove = drvmem_broken_remove_ok,
 		.bug = "an allocation is not checked",
@@ -300,6 +418,7 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-remove-forgets",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_probe_ok,
 		.remove = drvmem_broken_remove_forgets,
 		.bug = "remove forgets one resource",
@@ -307,6 +426,7 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-remove-order",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_probe_ok,
 		.remove = drvmem_broken_remove_order,
 		.bug = "remove frees in the wrong order",
@@ -314,10 +434,27 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	},
 	{
 		.name = "drvmem-broken-atomic-gfp",
+		.owner = "drvmem_broken_",
 		.probe = drvmem_broken_atomic_gfp_probe,
 		.remove = drvmem_broken_remove_ok,
 		.bug = "GFP_KERNEL under a spinlock",
 		.expect = DRVMEM_FINDING_REPORT,
+	},
+	{
+		.name = "drvmem-broken-cache-unwind",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_cache_unwind_probe,
+		.remove = drvmem_broken_cache_remove_ok,
+		.bug = "an unwind label forgets kmem_cache_destroy()",
+		.expect = DRVMEM_FINDING_CACHE_LEAK,
+	},
+	{
+		.name = "drvmem-broken-cache-remove",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_cache_probe_ok,
+		.remove = drvmem_broken_cache_remove_forgets,
+		.bug = "remove forgets kmem_cache_destroy()",
+		.expect = DRVMEM_FINDING_CACHE_LEAK,
 	},
 };
 

@@ -7,7 +7,7 @@
 #ifndef _DRVMEM_KASAN_BROKEN_H
 #define _DRVMEM_KASAN_BROKEN_H
 
-#include "kit/drvmem_kit.h"
+#include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
 #define DRVMEM_BROKEN_KASAN_NR	3

@@ -9,10 +9,16 @@
 #ifndef _DRVMEM_KIT_BROKEN_H
 #define _DRVMEM_KIT_BROKEN_H
 
-#include "kit/drvmem_kit.h"
+#include <linux/slab.h>
+
+#include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
-#define DRVMEM_BROKEN_UNWIND_NR	7
+#define DRVMEM_BROKEN_UNWIND_NR	9
 extern const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR];
+
+struct kmem_cache *drvmem_broken_cache_create(slab_flags_t flags);
+void *drvmem_subject_kvmalloc(size_t size);
+void drvmem_subject_kvfree(void *p);
 
 #endif /* _DRVMEM_KIT_BROKEN_H */

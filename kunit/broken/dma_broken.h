@@ -8,7 +8,7 @@
 #ifndef _DRVMEM_DMA_BROKEN_H
 #define _DRVMEM_DMA_BROKEN_H
 
-#include "../drivers-under-test/drvmem_dma.h"
+#include "../../drivers-under-test/drvmem_dma.h"
 
 int drvmem_dma_broken_submit_unchecked(struct drvmem_dma *dma,
 				       struct drvmem_dma_request *req);

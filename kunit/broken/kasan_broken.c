@@ -90,6 +90,7 @@ static void drvmem_broken_kasan_devm_remove(struct platform_device *pdev)
 const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 	{
 		.name = "drvmem-broken-double-free",
+		.owner = "drvmem_broken_kasan_",
 		.probe = drvmem_broken_kasan_probe,
 		.remove = drvmem_broken_kasan_double_free_remove,
 		.bug = "remove frees a buffer twice",
@@ -97,6 +98,7 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 	},
 	{
 		.name = "drvmem-broken-use-after-free",
+		.owner = "drvmem_broken_kasan_",
 		.probe = drvmem_broken_kasan_probe,
 		.remove = drvmem_broken_kasan_uaf_remove,
 		.bug = "remove uses memory after freeing it",
@@ -104,6 +106,7 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 	},
 	{
 		.name = "drvmem-broken-devm-kfree",
+		.owner = "drvmem_broken_kasan_",
 		.probe = drvmem_broken_kasan_devm_probe,
 		.remove = drvmem_broken_kasan_devm_remove,
 		.bug = "kfree() of devm_kzalloc() memory",

@@ -8,10 +8,10 @@
 #ifndef _DRVMEM_DEVM_BROKEN_H
 #define _DRVMEM_DEVM_BROKEN_H
 
-#include "kit/drvmem_kit.h"
+#include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
-#define DRVMEM_BROKEN_DEVM_NR	4
+#define DRVMEM_BROKEN_DEVM_NR	5
 extern const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR];
 
 #endif /* _DRVMEM_DEVM_BROKEN_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvmem test kit: slab caches created and not destroyed.
+ *
+ * A kmem_cache is not a ledger kind: SLUB may merge a new cache into an
+ * existing one, and kmem_cache_create() then allocates nothing the
+ * ledger could see; it takes a reference on the existing cache.  What
+ * every kmem_cache_create() does change, merged or not, is the list of
+ * slab caches or a cache's reference count.  So the kit takes a snapshot
+ * of both when the ledger begins, and compares when it is checked: a
+ * cache that is new, or that holds more references, was created and not
+ * destroyed.
+ *
+ * The list and the reference count are the slab allocator's own
+ * (mm/slab.h), read as lib/slub_kunit.c does, under slab_mutex.  Every
+ * cache made in that window counts, whoever made it: a step runs in the
+ * test's task, and nothing else in a KUnit kernel creates caches at run
+ * time.  Destroying a cache that still has objects is a report SLUB
+ * prints (the tripwire's) and leaves the cache listed with no reference;
+ * that cache is not counted here a second time.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "mm/slab.h"
+
+#include "kit_internal.h"
+
+/* room for caches created while the snapshot is being made */
+#define KIT_CACHES_SLACK	32
+
+static unsigned int kit_caches_count(void)
+{
+	struct kmem_cache *s;
+	unsigned int n = 0;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list)
+		n++;
+	mutex_unlock(&slab_mutex);
+	return n;
+}
+
+/**
+ * kit_caches_snapshot() - remember every slab cache and its references
+ * @kit: the kit
+ *
+ * Not for the tracepoint path: takes slab_mutex and may allocate.
+ */
+void kit_caches_snapshot(struct drvmem_kit *kit)
+{
+	struct kit_caches *c = &kit->caches;
+	unsigned int need = kit_caches_count() + KIT_CACHES_SLACK;
+	struct kmem_cache *s;
+
+	if (need > c->cap) {
+		kvfree(c->snap);
+		c->snap = kvmalloc_array(need, sizeof(*c->snap), GFP_KERNEL);
+		c->cap = c->snap ? need : 0;
+	}
+	c->nr = 0;
+	c->valid = false;
+	if (!c->snap)
+		return;
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		if (c->nr == c->cap)
+			break;
+		c->snap[c->nr++] = (struct kit_cache) {
+			.s = s, .refcount = s->refcount,
+		};
+	}
+	c->valid = c->nr < c->cap;
+	mutex_unlock(&slab_mutex);
+}
+
+static const struct kit_cache *kit_caches_find(const struct kit_caches *c,
+					       const struct kmem_cache *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (c->snap[i].s == s)
+			return &c->snap[i];
+	return NULL;
+}
+
+/**
+ * kit_caches_check() - report caches created since the snapshot
+ * @kit: the kit
+ * @what: the step, for the message
+ *
+ * Return: true when every cache made since kit_caches_snapshot() was
+ * destroyed again.
+ */
+bool kit_caches_check(struct drvmem_kit *kit, const char *what)
+{
+	struct kit_caches *c = &kit->caches;
+	char name[64] = "";
+	const struct kit_cache *was;
+	unsigned int nr = 0;
+	struct kmem_cache *s;
+	bool merged = false;
+	int refs = 0;
+
+	if (!c->valid) {
+		kit_finding(kit, DRVMEM_FINDING_OVERFLOW,
+			    "%s: could not list the slab caches", what);
+		return false;
+	}
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		was = kit_caches_find(c, s);
+		/* refcount 0: destroyed with objects, SLUB reported it */
+		if (s->refcount <= 0 || (was && s->refcount <= was->refcount))
+			continue;
+		if (!nr++) {
+			strscpy(name, s->name, sizeof(name));
+			merged = !!was;
+			refs = s->refcount - (was ? was->refcount : 0);
+		}
+	}
+	mutex_unlock(&slab_mutex);
+	if (!nr)
+		return true;
+	if (merged)
+		kit_finding(kit, DRVMEM_FINDING_CACHE_LEAK,
+			    "%s: kmem_cache_create() merged into slab cache \"%s\" (%d more reference%s) and not destroyed%s",
+			    what, name, refs, refs > 1 ? "s" : "",
+			    nr > 1 ? ", and more caches" : "");
+	else
+		kit_finding(kit, DRVMEM_FINDING_CACHE_LEAK,
+			    "%s: slab cache \"%s\" (kmem_cache_create) not destroyed%s",
+			    what, name, nr > 1 ? ", and more caches" : "");
+	return false;
+}
+
+/**
+ * kit_caches_init() - make room for a snapshot
+ * @kit: the kit
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int kit_caches_init(struct drvmem_kit *kit)
+{
+	struct kit_caches *c = &kit->caches;
+
+	c->cap = kit_caches_count() + KIT_CACHES_SLACK;
+	c->snap = kvmalloc_array(c->cap, sizeof(*c->snap), GFP_KERNEL);
+	if (!c->snap) {
+		c->cap = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * kit_caches_exit() - free the snapshot
+ * @kit: the kit
+ */
+void kit_caches_exit(struct drvmem_kit *kit)
+{
+	kvfree(kit->caches.snap);
+	kit->caches.snap = NULL;
+	kit->caches.cap = 0;
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * drvmem test kit: where drvmem's test code starts in the kernel's text.
+ *
+ * Linked first of kunit/ (see its Makefile): the kit and the suites follow
+ * it, up to drvmem_test_code_end(); the broken drivers, code under test,
+ * are linked before it.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include "kit/kit_internal.h"
+
+/**
+ * drvmem_test_code_start() - marks the start of drvmem's test code
+ *
+ * Never called: only its address is used (kit/ledger.c).
+ */
+noinline void drvmem_test_code_start(void)
+{
+}

@@ -8,14 +8,17 @@
 
 ifneq ($(KERNELRELEASE),)
 
-obj-y += drivers-under-test/ kunit/
+# The worked example, a driver and suite outside drvmem's naming built as
+# a user's directory would be, comes before kunit/: drvmem_kasan's suite,
+# linked last there, turns lockdep off for every suite after it.
+obj-y += drivers-under-test/ examples/foo/ kunit/
 
 else
 
 CI		:= $(CURDIR)/ci
 CACHE		?= $(HOME)/.cache/drvmem
 JOBS		?= 2
-FILTER		?= drvmem*
+FILTER		?=
 KUNIT_ARGS	?=
 
 export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
@@ -25,7 +28,7 @@ export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
 help:
 	@echo 'make kunit   stage drvmem into a kernel tree, build UML, run the drvmem suites'
 	@echo 'make check   make kunit + self-tests + static checks, ends with "N passed, N failed"'
-	@echo 'make kunit FILTER=drvmem_unwind   run one suite (kunit.py filter glob)'
+	@echo 'make kunit FILTER=drvmem_unwind   run one suite (kunit.py filter glob; default: every suite)'
 	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
 	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
 	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'

@@ -73,11 +73,11 @@ kunit_tier() {
 	fi
 }
 
-# Every suite must run, unless FILTER picks some.
+# Every suite must run, drvmem's and the example's, unless FILTER picks some.
 SUITES=
-if [ "${FILTER:-drvmem*}" = "drvmem*" ]; then
-	SUITES=$(sed -n 's/^[[:space:]]*\.name = "\(drvmem_[a-z0-9_]*\)",$/\1/p' \
-		"$REPO"/kunit/*_kunit.c)
+if [ -z "${FILTER:-}" ]; then
+	SUITES=$(sed -n 's/^[[:space:]]*\.name = "\([a-z0-9_]*\)",$/\1/p' \
+		"$REPO"/kunit/*_kunit.c "$REPO"/examples/*/*_kunit.c)
 fi
 
 rm -f "$CACHE/summary.txt"

@@ -28,13 +28,15 @@ set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${CACHE:-$HOME/.cache/drvmem}
 JOBS=${JOBS:-2}
-FILTER=${FILTER:-drvmem*}
+FILTER=${FILTER:-}
 KUNIT_ARGS=${KUNIT_ARGS:-}
 KERNEL=${KERNEL:-6.12}
 # the kernel lines drvmem is tested on: older is refused, newer is warned of
 TESTED_OLDEST=6.12
 TESTED_NEWEST=7.2
 STAGE_DIR=drivers/misc/drvmem
+# the worked example, a user's directory with its own .kunitconfig
+EXAMPLE=examples/foo
 KCONFIG_LINE='source "drivers/misc/drvmem/Kconfig"'
 MAKEFILE_LINE='obj-y				+= drvmem/'
 # the archive of unstable's packages, as the machine's own apt names it
@@ -361,7 +363,7 @@ checkpatch() {
 	cd "$REPO"
 	# shellcheck disable=SC2046 # one argument per file; no spaces in names
 	perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES -f $(find kunit drivers-under-test -name '*.[ch]' | sort) &&
+		--ignore FILE_PATH_CHANGES -f $(find kunit drivers-under-test examples -name '*.[ch]' | sort) &&
 	perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_REUSE \
 		-f compat/drvmem_compat.h
@@ -370,7 +372,7 @@ checkpatch() {
 # kerneldoc TREE - kernel-doc warnings on the kit and the drivers' headers
 kerneldoc() {
 	cd "$REPO"
-	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/kit/*.[ch] \
+	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/kit/*.[ch] kunit/test_code_*.c \
 		compat/drvmem_compat.h drivers-under-test/*.h 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
@@ -399,7 +401,8 @@ kerneldoc) kerneldoc "$t" ;;
 kunit)
 	lock
 	stage "$t"
-	run_kunit "$t" --kunitconfig="$STAGE_DIR" --build_dir="$(build_dir um "$t")"
+	run_kunit "$t" --kunitconfig="$STAGE_DIR" --kunitconfig="$STAGE_DIR/$EXAMPLE" \
+		--build_dir="$(build_dir um "$t")"
 	;;
 kunit-x86_64)
 	lock
@@ -418,6 +421,7 @@ kunit-x86_64)
 	# swiotlb=force: streaming mappings bounce, so a missing sync or
 	# unmap shows in the data, which on UML's coherent DMA it cannot
 	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \
+		--kunitconfig="$STAGE_DIR/$EXAMPLE" \
 		--build_dir="$(build_dir x86_64 "$t")" --qemu_args="-smp 2" \
 		--kernel_args=swiotlb=force
 	;;

@@ -260,13 +260,30 @@ done
 result $ok "every CONFIG_DRVMEM_* in .kunitconfig is defined in a Kconfig"
 
 ok=0
-for f in "$REPO"/kunit/*.c "$REPO"/kunit/broken/*.[ch] "$REPO"/kunit/kit/*.[ch] "$REPO"/drivers-under-test/*.c; do
+for f in "$REPO"/kunit/*.c "$REPO"/kunit/broken/*.[ch] "$REPO"/kunit/kit/*.[ch] \
+	 "$REPO"/drivers-under-test/*.c "$REPO"/examples/*/*.c; do
 	head -n 1 "$f" | grep -q "SPDX-License-Identifier" || { echo "# $f: no SPDX"; ok=1; }
 done
 for f in "$REPO"/drivers-under-test/*.c; do
 	grep -q "MODULE_DESCRIPTION" "$f" || { echo "# $f: no MODULE_DESCRIPTION"; ok=1; }
 done
 result $ok "every C file has an SPDX line, every driver a MODULE_DESCRIPTION"
+
+# --- the worked example: the README shows it, its .kunitconfig suffices ---
+awk '/^5\. \*\*The suite\*\*/ { on = 1; next }
+     on && /^```c$/ { copy = 1; next }
+     copy && /^```$/ { exit }
+     copy' "$REPO/README.md" | cmp -s - "$REPO/examples/foo/foo_kunit.c"
+result $? "the README's worked example is examples/foo/foo_kunit.c, line for line"
+
+ok=0
+deps=$(sed -n '/^config DRVMEM_KIT$/,/^config /s/^[[:space:]]*depends on //p' "$REPO/kunit/Kconfig" |
+	tr -c 'A-Z0-9_\n' ' ')
+for sym in $deps DRVMEM DRVMEM_KIT; do
+	grep -q "^CONFIG_$sym=y$" "$REPO/examples/foo/.kunitconfig" ||
+		{ echo "# examples/foo/.kunitconfig: no CONFIG_$sym=y"; ok=1; }
+done
+result $ok "the example's .kunitconfig names every symbol DRVMEM_KIT depends on"
 
 sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$REPO/.ci/run" && sh -n "$0" &&
 	python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" "$REPO/ci/kunit_summary.py"

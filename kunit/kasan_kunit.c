@@ -12,7 +12,10 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/test-bug.h>
 #include <kunit/test.h>
+#include <linux/compiler.h>
+#include <linux/slab.h>
 
 #include "kit/drvmem_kit.h"
 #include "broken/kasan_broken.h"
@@ -38,7 +41,36 @@ static void drvmem_kasan_flags_broken_driver(struct kunit *test)
 	drvmem_expect_broken_flagged(test, test->param_value);
 }
 
+/*
+ * Pattern: "Test with memory debugging enabled".  Test that a test that
+ * expects a KASAN report on purpose does not blind KASAN: the report still
+ * fails the current KUnit test (the kit's witness while it captures) and
+ * becomes a finding of kind report, and the real test is not failed.
+ */
+static void drvmem_kasan_expected_report_still_fails_a_test(struct kunit *test)
+{
+	struct kunit *witness;
+	bool failed;
+	char *p;
+
+	p = kmalloc(8, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kfree(p);
+
+	drvmem_capture_begin(test);
+	witness = kunit_get_current_test();
+	OPTIMIZER_HIDE_VAR(p);
+	/* a use after free, on purpose */
+	(void)READ_ONCE(p[0]);
+	failed = witness && witness != test && witness->status == KUNIT_FAILURE;
+	drvmem_expect_finding_end(test, DRVMEM_FINDING_REPORT,
+				  "a read after kfree()");
+	KUNIT_EXPECT_TRUE_MSG(test, failed,
+			      "KASAN failed no test while the kit captured: it was blinded");
+}
+
 static struct kunit_case drvmem_kasan_test_cases[] = {
+	KUNIT_CASE(drvmem_kasan_expected_report_still_fails_a_test),
 	KUNIT_CASE_PARAM(drvmem_kasan_flags_broken_driver,
 			 drvmem_kasan_broken_gen_params),
 	{}

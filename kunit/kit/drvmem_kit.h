@@ -3,17 +3,17 @@
  * drvmem test kit: fault sweep, allocation ledger and warning tripwire for
  * KUnit suites that test a driver's memory handling.
  *
- * Sweeping a platform driver's probe takes three lines in a suite:
- *
- *	static int foo_test_init(struct kunit *test)
- *	{
- *		return drvmem_kit_init(test);
- *	}
+ * Sweeping a platform driver's probe is one call in a suite whose init is
+ * drvmem_kit_init() (examples/foo/foo_kunit.c is a whole suite):
  *
  *	static void foo_probe_unwinds_at_every_fault_point(struct kunit *test)
  *	{
- *		drvmem_sweep_probe(test, "foo", "foo_", 4);
+ *		drvmem_sweep_probe(test, "foo", "foo_", 3);
  *	}
+ *
+ * Helpers that make or arm something return an errno or an ERR_PTR() and
+ * the test asserts; checks (sweeps, ledger and tripwire checks, expected
+ * findings) report findings instead.
  *
  * Copyright (c) 2026 drvmem authors
  */

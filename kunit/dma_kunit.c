@@ -21,6 +21,7 @@
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "../drivers-under-test/drvmem_dma.h"
 #include "broken/dma_broken.h"
@@ -1425,7 +1426,59 @@ static void drvmem_dma_unmap_in_mapping_order_is_caught(struct kunit *test)
 						    true));
 }
 
+struct drvmem_dma_stray_unmap {
+	struct work_struct work;
+	struct device *dev;
+	dma_addr_t addr;
+	size_t len;
+};
+
+static void drvmem_dma_stray_unmap_fn(struct work_struct *work)
+{
+	struct drvmem_dma_stray_unmap *u =
+		container_of(work, struct drvmem_dma_stray_unmap, work);
+
+	/* BUG: one byte short of what was mapped */
+	dma_unmap_single(u->dev, u->addr, u->len - 1, DMA_TO_DEVICE);
+}
+
+/* Unmap from a worker, another task than the test's, and wait for it. */
+static void drvmem_dma_stray_unmap(struct drvmem_dma_stray_unmap *u)
+{
+	INIT_WORK_ONSTACK(&u->work, drvmem_dma_stray_unmap_fn);
+	schedule_work(&u->work);
+	flush_work(&u->work);
+	destroy_work_on_stack(&u->work);
+}
+
+/*
+ * Pattern: "Test with memory debugging enabled", DMA-API debugging.  Test
+ * that an error DMA-API debugging counts in another task (a driver's
+ * worker unmapping with the wrong size), whose report the tripwire does
+ * not read, is still a finding: the tripwire also watches the error count.
+ */
+static void drvmem_dma_api_error_in_a_worker_is_caught(struct kunit *test)
+{
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_stray_unmap u = { .len = 64 };
+	void *buf;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	drvmem_dma_bind(test, "drvmem-dma");
+	buf = kunit_kzalloc(test, u.len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	u.dev = t->dev;
+	u.addr = dma_map_single(t->dev, buf, u.len, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, u.addr));
+	KUNIT_ASSERT_TRUE(test, drvmem_tripwire_check(test));
+
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_DMA_API,
+			      drvmem_dma_stray_unmap(&u));
+}
+
 static struct kunit_case drvmem_dma_broken_test_cases[] = {
+	KUNIT_CASE(drvmem_dma_api_error_in_a_worker_is_caught),
 	KUNIT_CASE(drvmem_dma_unchecked_mapping_is_caught),
 	KUNIT_CASE(drvmem_dma_mapping_leaked_on_error_path_is_caught),
 	KUNIT_CASE(drvmem_dma_unmap_with_wrong_size_is_caught),

@@ -168,7 +168,62 @@ static void drvmem_kit_ledger_ignores_test_code(struct kunit *test)
 	kfree(helper);
 	drvmem_subject_kvfree(subject);
 	drvmem_ledger_end(test);
-	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "a test helper beside the code under test"));
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test,
+						    "a test helper beside the code under test"));
+}
+
+/* A step that keeps something after its undo: a counter, for held(). */
+static int drvmem_kit_hold_run(struct kunit *test, void *ctx)
+{
+	(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+/* BUG: gives nothing back */
+static void drvmem_kit_hold_undo(struct kunit *test, void *ctx)
+{
+}
+
+static unsigned int drvmem_kit_hold_held(struct kunit *test, void *ctx)
+{
+	return *(unsigned int *)ctx;
+}
+
+/*
+ * Test that a step's undo that leaves something behind that the step's
+ * own held() counts (for a probe: devres entries) is a finding.
+ */
+static void drvmem_kit_sweep_flags_state_left_after_undo(struct kunit *test)
+{
+	static const struct drvmem_step step = {
+		.name = "hold",
+		.run = drvmem_kit_hold_run,
+		.undo = drvmem_kit_hold_undo,
+		.held = drvmem_kit_hold_held,
+		.owner = "drvmem_subject_",
+	};
+	unsigned int *held = kunit_kzalloc(test, sizeof(*held), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_HELD,
+			      drvmem_sweep(test, &step, held));
+}
+
+/*
+ * Test that a step that holds more than the ledger can record is a
+ * finding of its own, not a silent pass.
+ */
+static void drvmem_kit_ledger_flags_overflow(struct kunit *test)
+{
+	void *hoard;
+
+	drvmem_ledger_begin(test, "drvmem_subject_");
+	hoard = drvmem_subject_hoard(600);
+	drvmem_ledger_end(test);
+	KUNIT_ASSERT_NOT_NULL(test, hoard);
+	DRVMEM_EXPECT_FINDING(test, DRVMEM_FINDING_OVERFLOW,
+			      drvmem_ledger_check(test, "600 objects held"));
+	drvmem_subject_hoard_free(hoard);
 }
 
 /*
@@ -264,6 +319,8 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_tripwire_honours_warning_suppression),
 	KUNIT_CASE(drvmem_kit_tripwire_flags_kmemleak_report),
 	KUNIT_CASE(drvmem_kit_ledger_ignores_test_code),
+	KUNIT_CASE(drvmem_kit_sweep_flags_state_left_after_undo),
+	KUNIT_CASE(drvmem_kit_ledger_flags_overflow),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),

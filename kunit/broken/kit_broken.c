@@ -293,6 +293,45 @@ void drvmem_subject_kvfree(void *p)
 	kvfree(p);
 }
 
+struct drvmem_subject_hoard {
+	unsigned int nr;
+	void *obj[];
+};
+
+/**
+ * drvmem_subject_hoard() - code under test that holds many objects
+ * @nr: how many 16-byte objects to allocate
+ *
+ * Return: the hoard, for drvmem_subject_hoard_free(), or NULL.
+ */
+void *drvmem_subject_hoard(unsigned int nr)
+{
+	struct drvmem_subject_hoard *h;
+
+	h = kvzalloc(struct_size(h, obj, nr), GFP_KERNEL);
+	if (!h)
+		return NULL;
+	for (h->nr = 0; h->nr < nr; h->nr++) {
+		h->obj[h->nr] = kmalloc(16, GFP_KERNEL);
+		if (!h->obj[h->nr])
+			break;
+	}
+	return h;
+}
+
+/**
+ * drvmem_subject_hoard_free() - free a hoard, in reverse order
+ * @hoard: what drvmem_subject_hoard() gave
+ */
+void drvmem_subject_hoard_free(void *hoard)
+{
+	struct drvmem_subject_hoard *h = hoard;
+
+	while (h->nr--)
+		kfree(h->obj[h->nr]);
+	kvfree(h);
+}
+
 /**
  * drvmem_broken_cache_create() - a slab cache for one broken probe
  * @flags: SLAB_* flags; SLAB_NO_MERGE for a cache SLUB must not merge

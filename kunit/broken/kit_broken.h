@@ -20,5 +20,7 @@ extern const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR];
 struct kmem_cache *drvmem_broken_cache_create(slab_flags_t flags);
 void *drvmem_subject_kvmalloc(size_t size);
 void drvmem_subject_kvfree(void *p);
+void *drvmem_subject_hoard(unsigned int nr);
+void drvmem_subject_hoard_free(void *hoard);
 
 #endif /* _DRVMEM_KIT_BROKEN_H */

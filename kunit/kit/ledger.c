@@ -224,8 +224,9 @@ static bool kit_internal_frame(const char *sym, unsigned int kinds,
  * kit_owner_frame - find the innermost owner function on the stack and
  * the function it called.  Returns false when the owner is not on the
  * stack, when drvmem's test code is met first (the kit's or a test
- * helper's own allocation, whatever its name), or an event of @kinds (a mask; 0 for an injected fault) comes from a
- * function inside that call that works for itself (kit_internal).
+ * helper's own allocation, whatever its name), or when an event of @kinds
+ * (a mask; 0 for an injected fault) comes from a function inside that
+ * call that works for itself (kit_internal).
  */
 static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
 			    unsigned long *site, char *callee, size_t len)

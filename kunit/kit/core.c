@@ -71,20 +71,12 @@ const char *drvmem_finding_kind_name(enum drvmem_finding_kind kind)
 }
 EXPORT_SYMBOL_GPL(drvmem_finding_kind_name);
 
-/**
- * kit_vfinding() - report a finding
- * @kit: the kit
- * @kind: what was found
- * @fmt: printf format of the finding
- * @args: its arguments
- */
-void kit_vfinding(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
-		  const char *fmt, va_list args)
+/* Fail the test with a finding, or keep it while capturing. */
+static void kit_report(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
+		       const char *msg)
 {
 	struct kunit *test = kit->test;
-	char msg[DRVMEM_MSG_LEN];
 
-	vsnprintf(msg, sizeof(msg), fmt, args);
 	/* the finding may quote a report: the tripwire must not see it again */
 	kit->reporting = true;
 	if (!kit->capturing) {
@@ -99,6 +91,117 @@ void kit_vfinding(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
 			   kit_kind_name[kind], msg);
 	}
 	kit->reporting = false;
+}
+
+/* The finding @msg, said where it was made, for one batched finding. */
+static void kit_batch_add(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
+			  const char *msg)
+{
+	struct kit_batch *b = &kit->batch;
+	size_t len = strlen(b->where);
+	struct kit_batched *f;
+	unsigned int i;
+
+	/* "<where>: <what>": the same what at another fault point is one finding */
+	if (len && !strncmp(msg, b->where, len) && !strncmp(msg + len, ": ", 2))
+		msg += len + 2;
+	for (i = 0; i < b->nr; i++) {
+		f = &b->found[i];
+		if (f->kind == kind && !strcmp(f->what, msg)) {
+			f->count++;
+			strscpy(f->last, b->where, sizeof(f->last));
+			return;
+		}
+	}
+	if (b->nr == ARRAY_SIZE(b->found)) {
+		b->dropped++;
+		return;
+	}
+	f = &b->found[b->nr++];
+	f->kind = kind;
+	f->count = 1;
+	strscpy(f->what, msg, sizeof(f->what));
+	strscpy(f->first, b->where, sizeof(f->first));
+	strscpy(f->last, b->where, sizeof(f->last));
+}
+
+/**
+ * kit_batch_begin() - hold findings back, to report each one once
+ * @kit: the kit
+ *
+ * For a sweep: the same finding at many fault points (a leak behind every
+ * point after the allocation) is reported once, by kit_batch_end(), with
+ * how often it was made and its first and last fault point.
+ */
+void kit_batch_begin(struct drvmem_kit *kit)
+{
+	memset(&kit->batch, 0, sizeof(kit->batch));
+	kit->batch.on = true;
+}
+
+/**
+ * kit_batch_where() - where the findings made from now on are made
+ * @kit: the kit
+ * @where: the step and fault point ("probe, fault point 3 (kmalloc ...)")
+ */
+void kit_batch_where(struct drvmem_kit *kit, const char *where)
+{
+	strscpy(kit->batch.where, where, sizeof(kit->batch.where));
+}
+
+/**
+ * kit_batch_end() - report each finding held back, once
+ * @kit: the kit
+ *
+ * Also called when the test ends, for a sweep an assertion cut short.
+ */
+void kit_batch_end(struct drvmem_kit *kit)
+{
+	struct kit_batch *b = &kit->batch;
+	char msg[DRVMEM_MSG_LEN * 2];
+	unsigned int i;
+
+	if (!b->on)
+		return;
+	b->on = false;
+	for (i = 0; i < b->nr; i++) {
+		struct kit_batched *f = &b->found[i];
+
+		if (f->count == 1)
+			snprintf(msg, sizeof(msg), "%s: %s", f->first, f->what);
+		else if (!strcmp(f->first, f->last))
+			snprintf(msg, sizeof(msg), "%s (found %u times, each: %s)",
+				 f->what, f->count, f->first);
+		else
+			snprintf(msg, sizeof(msg),
+				 "%s (found %u times, the first: %s; the last: %s)",
+				 f->what, f->count, f->first, f->last);
+		kit_report(kit, f->kind, msg);
+	}
+	if (b->dropped) {
+		snprintf(msg, sizeof(msg), "and %u more findings, not shown",
+			 b->dropped);
+		kit_report(kit, b->found[0].kind, msg);
+	}
+}
+
+/**
+ * kit_vfinding() - report a finding
+ * @kit: the kit
+ * @kind: what was found
+ * @fmt: printf format of the finding
+ * @args: its arguments
+ */
+void kit_vfinding(struct drvmem_kit *kit, enum drvmem_finding_kind kind,
+		  const char *fmt, va_list args)
+{
+	char msg[DRVMEM_MSG_LEN * 2];
+
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	if (kit->batch.on)
+		kit_batch_add(kit, kind, msg);
+	else
+		kit_report(kit, kind, msg);
 }
 
 /**
@@ -302,6 +405,20 @@ const char *drvmem_captured(struct kunit *test, enum drvmem_finding_kind kind)
 EXPORT_SYMBOL_GPL(drvmem_captured);
 
 /**
+ * drvmem_captured_nr() - how many findings the last capture kept
+ * @test: the test
+ *
+ * Return: the number of findings between drvmem_capture_begin() and
+ * drvmem_capture_end(); a finding a sweep made at many fault points counts
+ * once.
+ */
+unsigned int drvmem_captured_nr(struct kunit *test)
+{
+	return kit_of(test)->captured;
+}
+EXPORT_SYMBOL_GPL(drvmem_captured_nr);
+
+/**
  * drvmem_expect_finding_end() - end DRVMEM_EXPECT_FINDING()
  * @test: the test
  * @kind: the kind expected; DRVMEM_NR_FINDING_KINDS for none at all
@@ -403,6 +520,7 @@ static void drvmem_kit_release(void *data)
 	struct drvmem_kit *kit = data;
 
 	/* runs in KUnit's cleanup thread: use the kit, not the test's task */
+	kit_batch_end(kit);
 	kit_fault_exit(kit);
 	kit_tripwire_exit(kit);
 	kit_ledger_exit(kit);

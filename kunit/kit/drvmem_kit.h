@@ -102,25 +102,63 @@ enum drvmem_finding_kind {
  * @undo: undoes a successful @run (remove, close); NULL if nothing to undo
  * @held: optional: counts what the step still holds after it failed or was
  *	undone (for a probe: the device's devres entries); must be 0
+ * @left: optional: names state the step left behind after it failed or was
+ *	undone (a wakeup source, a sysfs attribute), or returns NULL
+ * @settle: optional: waits for what the code releases asynchronously, on
+ *	its own workqueue, before the kit looks (the kit itself waits for RCU
+ *	callbacks and async probes when something is still outstanding)
  * @subject: entry point of the code under test: only fault points reached
  *	with @subject on the call stack are counted and failed (NULL: any
  *	fault point of the test's task).  The filter walks the stack; under
  *	UML it was seen to miss calls, which the sweep's coverage check then
  *	reports, so prefer NULL where failing the caller's allocations too is
  *	harmless.
- * @owner: name prefix of the code under test ("foo_"): the ledger records
- *	what functions with this prefix allocate and free directly
+ * @owner: the code under test, by its functions' name prefixes ("foo_",
+ *	"foo_,__foo_"): the ledger records what they allocate and free
+ *	directly
  * @min_points: the fewest fault points the step must reach; a sweep that
  *	reaches fewer is a failure, not a pass
+ * @any_free_order: the code frees independent resources in an order of its
+ *	own: do not check that frees come in reverse order of allocation
+ *	(the default checks it, for the frees of an unwind and of @undo)
  */
 struct drvmem_step {
 	const char *name;
 	int (*run)(struct kunit *test, void *ctx);
 	void (*undo)(struct kunit *test, void *ctx);
 	unsigned int (*held)(struct kunit *test, void *ctx);
+	const char *(*left)(struct kunit *test, void *ctx);
+	void (*settle)(struct kunit *test, void *ctx);
 	const void *subject;
 	const char *owner;
 	unsigned int min_points;
+	bool any_free_order;
+};
+
+/**
+ * struct drvmem_probe - a platform driver's probe, for drvmem_sweep_platform()
+ * @driver: the platform driver's name, or that of an entry of its id_table:
+ *	the device's id
+ * @owner: the driver, by its functions' name prefixes
+ * @min_points: the fewest allocations its probe makes that can fail
+ * @platform_data: copied into the device as its platform data, or NULL
+ * @platform_data_size: its size
+ * @left: optional: names state the driver left on the device after a failed
+ *	probe or an unbind (a sysfs attribute, a wakeup source), or returns
+ *	NULL
+ * @settle: optional: waits for what the driver releases asynchronously
+ *	(flushes its workqueue), as for struct drvmem_step
+ * @any_free_order: as for struct drvmem_step
+ */
+struct drvmem_probe {
+	const char *driver;
+	const char *owner;
+	unsigned int min_points;
+	const void *platform_data;
+	size_t platform_data_size;
+	const char *(*left)(struct kunit *test, struct platform_device *pdev);
+	void (*settle)(struct kunit *test, struct platform_device *pdev);
+	bool any_free_order;
 };
 
 /**
@@ -148,6 +186,7 @@ void drvmem_finding(struct kunit *test, enum drvmem_finding_kind kind,
 void drvmem_capture_begin(struct kunit *test);
 const char *drvmem_capture_end(struct kunit *test);
 const char *drvmem_captured(struct kunit *test, enum drvmem_finding_kind kind);
+unsigned int drvmem_captured_nr(struct kunit *test);
 void drvmem_expect_finding_end(struct kunit *test,
 			       enum drvmem_finding_kind kind, const char *expr);
 const char *drvmem_finding_kind_name(enum drvmem_finding_kind kind);
@@ -213,6 +252,8 @@ int drvmem_platform_driver(struct kunit *test, const char *name,
 			   void (*remove)(struct platform_device *pdev));
 unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 				const char *owner, unsigned int min_points);
+unsigned int drvmem_sweep_platform(struct kunit *test,
+				   const struct drvmem_probe *probe);
 void drvmem_expect_broken_flagged(struct kunit *test,
 				  const struct drvmem_broken *b);
 

@@ -110,6 +110,7 @@ void kit_fault_injected(struct drvmem_kit *kit)
 
 	if (kit_ledger_owner_call(kit, &site, &api))
 		kit_fault_note_call(kit, site, api);
+	kit_ledger_teardown(kit);
 }
 
 /**

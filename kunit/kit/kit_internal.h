@@ -52,6 +52,7 @@ struct drvmem_entry {
 	u8 dir;
 	bool live;
 	bool owner_freed;	/* released by the code under test */
+	bool by_other;		/* released by another task (a worker, RCU) */
 	bool disowned;		/* the allocator's after all (kit_ledger_settle) */
 };
 
@@ -67,7 +68,10 @@ struct kit_ledger {
 	char callee[KSYM_NAME_LEN];
 	bool armed;
 	char owner[DRVMEM_OWNER_LEN];
-	unsigned int nr, seq, nr_problems;
+	unsigned int nr, seq, nr_problems, nr_live;
+	/* free order: not checked at all, or from the teardown's start on */
+	bool any_order, teardown;
+	unsigned int teardown_seq;
 	bool overflow;
 	char problem[DRVMEM_MSG_LEN];
 	enum drvmem_finding_kind problem_kind;
@@ -134,6 +138,21 @@ struct kit_tripwire {
 	struct kunit_suppressed_warning *suppressed;
 };
 
+/* core.c: findings held back during a sweep, each reported once */
+struct kit_batched {
+	enum drvmem_finding_kind kind;
+	unsigned int count;
+	char what[DRVMEM_MSG_LEN];
+	char first[DRVMEM_MSG_LEN], last[DRVMEM_MSG_LEN];
+};
+
+struct kit_batch {
+	bool on;
+	char where[DRVMEM_MSG_LEN];
+	unsigned int nr, dropped;
+	struct kit_batched found[8];
+};
+
 /* core.c */
 struct drvmem_kit {
 	struct kunit *test;
@@ -149,6 +168,7 @@ struct drvmem_kit {
 	char capture[DRVMEM_MSG_LEN];
 	/* the first finding of each kind since drvmem_capture_begin() */
 	char captured_kind[DRVMEM_NR_FINDING_KINDS][DRVMEM_MSG_LEN];
+	struct kit_batch batch;
 
 	struct kit_ledger ledger;
 	struct kit_caches caches;
@@ -190,6 +210,9 @@ int kit_probes_register(struct drvmem_kit *kit, const struct kit_probe *probes,
 			unsigned int nr);
 void kit_probes_unregister(struct drvmem_kit *kit,
 			   const struct kit_probe *probes, unsigned int nr);
+void kit_batch_begin(struct drvmem_kit *kit);
+void kit_batch_where(struct drvmem_kit *kit, const char *where);
+void kit_batch_end(struct drvmem_kit *kit);
 __printf(3, 4) void kit_finding(struct drvmem_kit *kit,
 				enum drvmem_finding_kind kind,
 				const char *fmt, ...);
@@ -201,6 +224,8 @@ __printf(3, 0) void kit_vfinding(struct drvmem_kit *kit,
 int kit_ledger_init(struct drvmem_kit *kit);
 void kit_ledger_exit(struct drvmem_kit *kit);
 void kit_ledger_resume(struct drvmem_kit *kit);
+void kit_ledger_any_order(struct drvmem_kit *kit, bool any);
+void kit_ledger_teardown(struct drvmem_kit *kit);
 bool kit_ledger_owner_call(struct drvmem_kit *kit, unsigned long *site,
 			   const char **api);
 

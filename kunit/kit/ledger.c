@@ -11,9 +11,12 @@
  */
 
 #include <kunit/test.h>
+#include <linux/async.h>
 #include <linux/device.h>
 #include <linux/kallsyms.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
@@ -332,17 +335,20 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 	if (!key) {
 		/* something the owner asked for failed: name it */
 		kit_fault_note_call(kit, site, api ? api->name : callee);
+		kit_ledger_teardown(kit);
 		return;
 	}
 	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
 	if (api && (api->kinds & BIT(kind))) {
 		e = kit_new_entry(kit);
-		if (e)
+		if (e) {
 			*e = (struct drvmem_entry) {
 				.key = key, .size = size, .site = site,
 				.api = api->name, .seq = kit->ledger.seq++,
 				.kind = kind, .dir = dir, .live = true,
 			};
+			kit->ledger.nr_live++;
+		}
 	}
 	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
 }
@@ -393,6 +399,28 @@ static struct drvmem_entry *kit_containing(struct drvmem_kit *kit,
 	return NULL;
 }
 
+/*
+ * A release by another task than the test's (a worker, an RCU callback, the
+ * last put after an asynchronous probe) of something the owner allocated:
+ * done on its behalf, so it counts as released.  Any context.
+ */
+static void kit_ledger_free_other(struct drvmem_kit *kit, enum drvmem_kind kind,
+				  unsigned long key)
+{
+	struct drvmem_entry *e;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
+	e = kit_find_entry(kit, kind, key);
+	if (e && e->live) {
+		e->live = false;
+		e->by_other = true;
+		e->free_seq = kit->ledger.seq++;
+		kit->ledger.nr_live--;
+	}
+	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
+}
+
 static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 			    unsigned long key, size_t size, u8 dir,
 			    unsigned long call_site)
@@ -404,8 +432,14 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	bool own = false;
 
 	/* a NULL pointer is nothing; a DMA address of 0 is an address */
-	if (!kit_ledger_wants(kit) ||
-	    (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG))
+	if (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG)
+		return;
+	if (current != kit->task || !in_task()) {
+		if (READ_ONCE(kit->ledger.nr_live))
+			kit_ledger_free_other(kit, kind, key);
+		return;
+	}
+	if (!READ_ONCE(kit->ledger.armed))
 		return;
 	if (kit_owner_frame(kit, BIT(kind), &site, callee, KSYM_NAME_LEN)) {
 		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
@@ -422,6 +456,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		e->free_site = site;
 		e->free_seq = kit->ledger.seq++;
 		e->owner_freed = own;
+		kit->ledger.nr_live--;
 		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
 		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
 			kit_problem(kit, DRVMEM_FINDING_UNMAP_SIZE,
@@ -644,6 +679,9 @@ void drvmem_ledger_begin(struct kunit *test, const char *owner)
 	strscpy(kit->ledger.owner, owner, sizeof(kit->ledger.owner));
 	kit->ledger.nr = 0;
 	kit->ledger.seq = 0;
+	kit->ledger.nr_live = 0;
+	kit->ledger.any_order = false;
+	kit->ledger.teardown = false;
 	kit->ledger.nr_problems = 0;
 	kit->ledger.overflow = false;
 	kit->ledger.problem[0] = '\0';
@@ -673,7 +711,7 @@ EXPORT_SYMBOL_GPL(drvmem_ledger_end);
  */
 static void kit_ledger_settle(struct drvmem_kit *kit)
 {
-	unsigned long last;
+	unsigned long last, flags;
 	unsigned int i;
 
 	for (i = 0; i < kit->ledger.nr; i++) {
@@ -683,10 +721,29 @@ static void kit_ledger_settle(struct drvmem_kit *kit)
 			continue;
 		last = e->key + e->size - PAGE_SIZE;
 		if (!vmalloc_to_page((void *)last)) {
-			e->live = false;
-			e->disowned = true;
+			raw_spin_lock_irqsave(&kit->ledger.lock, flags);
+			if (e->live) {
+				e->live = false;
+				e->disowned = true;
+				kit->ledger.nr_live--;
+			}
+			raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
 		}
 	}
+}
+
+/*
+ * Before a leak is declared: what the code handed to RCU (call_rcu,
+ * kfree_rcu) or to an asynchronous probe is released by now.  Only when
+ * something is still outstanding: waiting costs a grace period.
+ */
+static void kit_ledger_wait(struct drvmem_kit *kit)
+{
+	if (!READ_ONCE(kit->ledger.nr_live))
+		return;
+	rcu_barrier();
+	kvfree_rcu_barrier();
+	async_synchronize_full();
 }
 
 /**
@@ -736,6 +793,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 	size_t len = 0;
 	bool ok = true;
 
+	kit_ledger_wait(kit);
 	kit_ledger_settle(kit);
 	if (kit->ledger.overflow) {
 		kit_finding(kit, DRVMEM_FINDING_OVERFLOW,
@@ -774,9 +832,11 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 	 * allocated after it was still held is out of order.
 	 */
 	n = NULL;
-	for (i = 0; i < kit->ledger.nr && !n; i++) {
+	for (i = 0; i < kit->ledger.nr && !n && !kit->ledger.any_order; i++) {
 		e = &kit->ledger.entries[i];
-		if (e->owner_freed)
+		/* a temporary the code freed before its teardown began is not */
+		if (e->owner_freed && (!kit->ledger.teardown ||
+				       e->free_seq >= kit->ledger.teardown_seq))
 			n = kit_freed_later(kit, e);
 	}
 	if (n) {
@@ -842,12 +902,45 @@ bool kit_ledger_owner_call(struct drvmem_kit *kit, unsigned long *site,
 }
 
 /**
- * kit_ledger_resume() - record again, keeping what was recorded
+ * kit_ledger_resume() - record again, keeping what was recorded, to undo
  * @kit: the kit
+ *
+ * What is freed from now on is the teardown (kit_ledger_teardown()).
  */
 void kit_ledger_resume(struct drvmem_kit *kit)
 {
+	kit_ledger_teardown(kit);
 	WRITE_ONCE(kit->ledger.armed, true);
+}
+
+/**
+ * kit_ledger_teardown() - the code starts releasing what it holds
+ * @kit: the kit
+ *
+ * An injected fault starts an unwind, an undo starts a teardown: free
+ * order is checked for the frees from here on.  A temporary the code
+ * freed before (a copy it made and dropped) is its own business.
+ */
+void kit_ledger_teardown(struct drvmem_kit *kit)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
+	if (!kit->ledger.teardown) {
+		kit->ledger.teardown = true;
+		kit->ledger.teardown_seq = kit->ledger.seq;
+	}
+	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
+}
+
+/**
+ * kit_ledger_any_order() - whether free order is checked
+ * @kit: the kit
+ * @any: true for code that frees independent resources in its own order
+ */
+void kit_ledger_any_order(struct drvmem_kit *kit, bool any)
+{
+	kit->ledger.any_order = any;
 }
 
 /**

@@ -185,46 +185,74 @@ unsigned int drvmem_devres_count(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(drvmem_devres_count);
 
-static int drvmem_sweep_bind(struct kunit *test, void *ctx)
+/* What a probe sweep's step works on. */
+struct kit_probe_ctx {
+	struct platform_device *pdev;
+	const struct drvmem_probe *probe;
+};
+
+static int kit_sweep_bind(struct kunit *test, void *ctx)
 {
-	return drvmem_platform_bind(test, ctx);
+	struct kit_probe_ctx *c = ctx;
+
+	return drvmem_platform_bind(test, c->pdev);
 }
 
-static void drvmem_sweep_unbind(struct kunit *test, void *ctx)
+static void kit_sweep_unbind(struct kunit *test, void *ctx)
 {
-	drvmem_platform_unbind(test, ctx);
+	struct kit_probe_ctx *c = ctx;
+
+	drvmem_platform_unbind(test, c->pdev);
 }
 
-static unsigned int drvmem_sweep_devres(struct kunit *test, void *ctx)
+static unsigned int kit_sweep_devres(struct kunit *test, void *ctx)
 {
-	struct platform_device *pdev = ctx;
+	struct kit_probe_ctx *c = ctx;
 
-	return drvmem_devres_count(&pdev->dev);
+	return drvmem_devres_count(&c->pdev->dev);
+}
+
+static const char *kit_sweep_left(struct kunit *test, void *ctx)
+{
+	struct kit_probe_ctx *c = ctx;
+
+	return c->probe->left ? c->probe->left(test, c->pdev) : NULL;
+}
+
+static void kit_sweep_settle(struct kunit *test, void *ctx)
+{
+	struct kit_probe_ctx *c = ctx;
+
+	if (c->probe->settle)
+		c->probe->settle(test, c->pdev);
 }
 
 /**
- * drvmem_sweep_probe() - sweep a platform driver's probe
+ * drvmem_sweep_platform() - sweep a platform driver's probe on a device
  * @test: the test
- * @drv_name: the platform driver
- * @owner: name prefix of the driver's functions, for the ledger
- * @min_points: the fewest allocations the probe makes that can fail
+ * @probe: the driver, its owner prefixes, the device's id and platform
+ *	data, and what else to check after each unbind
  *
- * Binds a new device to @drv_name with each fault point of the driver's
- * probe failed in turn (see drvmem_sweep()); after every failed probe the
- * device must hold no devres entries.  The final probe is undone by
- * unbinding, which must release everything.
+ * Binds a new device (see drvmem_platform_device(): @probe->driver names
+ * the driver or the id_table entry the device matches, and the device gets
+ * @probe->platform_data) with each fault point of the driver's probe
+ * failed in turn (see drvmem_sweep()); after every failed probe the device
+ * must hold no devres entries and nothing @probe->left names.  The final
+ * probe is undone by unbinding, which must release everything.
  *
  * Return: the number of fault points the probe reached.
  */
-unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
-				const char *owner, unsigned int min_points)
+unsigned int drvmem_sweep_platform(struct kunit *test,
+				   const struct drvmem_probe *probe)
 {
-	struct platform_device *pdev = drvmem_platform_device(test, drv_name);
+	struct kit_probe_ctx ctx = { .probe = probe };
 	struct drvmem_step step = {
 		.name = "probe",
-		.run = drvmem_sweep_bind,
-		.undo = drvmem_sweep_unbind,
-		.held = drvmem_sweep_devres,
+		.run = kit_sweep_bind,
+		.undo = kit_sweep_unbind,
+		.held = kit_sweep_devres,
+		.left = kit_sweep_left,
+		.settle = kit_sweep_settle,
 		/*
 		 * Not the probe's own range: under UML the fault-injection
 		 * stack filter was seen to miss a probe's kmalloc() right
@@ -233,13 +261,46 @@ unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
 		 * harmlessly: bind stops before probe, or absorbs them.
 		 */
 		.subject = NULL,
+		.owner = probe->owner,
+		.min_points = probe->min_points,
+		.any_free_order = probe->any_free_order,
+	};
+	int ret;
+
+	ctx.pdev = drvmem_platform_device(test, probe->driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, ctx.pdev, "no device for \"%s\"",
+					 probe->driver);
+	if (probe->platform_data) {
+		ret = platform_device_add_data(ctx.pdev, probe->platform_data,
+					       probe->platform_data_size);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s: platform data not added",
+				    probe->driver);
+	}
+	return drvmem_sweep(test, &step, &ctx);
+}
+EXPORT_SYMBOL_GPL(drvmem_sweep_platform);
+
+/**
+ * drvmem_sweep_probe() - sweep a platform driver's probe
+ * @test: the test
+ * @drv_name: the platform driver, or an entry of its id_table
+ * @owner: the driver's functions' name prefixes, for the ledger
+ * @min_points: the fewest allocations the probe makes that can fail
+ *
+ * drvmem_sweep_platform() for a device with no platform data.
+ *
+ * Return: the number of fault points the probe reached.
+ */
+unsigned int drvmem_sweep_probe(struct kunit *test, const char *drv_name,
+				const char *owner, unsigned int min_points)
+{
+	const struct drvmem_probe probe = {
+		.driver = drv_name,
 		.owner = owner,
 		.min_points = min_points,
 	};
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, pdev, "no device for \"%s\"",
-					 drv_name);
-	return drvmem_sweep(test, &step, pdev);
+	return drvmem_sweep_platform(test, &probe);
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep_probe);
 

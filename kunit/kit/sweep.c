@@ -27,12 +27,22 @@
 static void kit_sweep_check(struct kunit *test, const struct drvmem_step *step,
 			    void *ctx, const char *where)
 {
-	unsigned int held = step->held ? step->held(test, ctx) : 0;
+	struct drvmem_kit *kit = kit_of(test);
+	unsigned int held;
+	const char *left;
 
+	kit_batch_where(kit, where);
+	if (step->settle)
+		step->settle(test, ctx);
+	held = step->held ? step->held(test, ctx) : 0;
 	if (held)
 		drvmem_finding(test, DRVMEM_FINDING_HELD,
 			       "%s: %u devres entries still held", where,
 			       held);
+	left = step->left ? step->left(test, ctx) : NULL;
+	if (left)
+		drvmem_finding(test, DRVMEM_FINDING_HELD, "%s: %s left behind",
+			       where, left);
 	drvmem_ledger_check(test, where);
 	drvmem_tripwire_check(test);
 }
@@ -112,6 +122,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	int ret;
 
 	drvmem_ledger_begin(test, step->owner);
+	kit_ledger_any_order(kit, step->any_free_order);
 	kit_fault_forget_call(kit);
 	WRITE_ONCE(current->fail_nth, n);
 	ret = step->run(test, sw->ctx);
@@ -135,6 +146,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	if (injected && api && sw->nr_failed < DRVMEM_SITES &&
 	    !kit_site_failed(sw, site))
 		sw->failed[sw->nr_failed++] = site;
+	kit_batch_where(kit, sw->where);
 
 	if (!injected && ret) {
 		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
@@ -183,6 +195,25 @@ static bool kit_sweep_missed(struct kit_sweep *sw)
 	return false;
 }
 
+/* Say which calls of the code under test the sweep failed, in the log. */
+static void kit_sweep_report(struct kunit *test, const struct kit_sweep *sw)
+{
+	char calls[DRVMEM_MSG_LEN * 2];
+	unsigned int i, nr = 0;
+	size_t len = 0;
+
+	for (i = 0; i < sw->nr_base; i++) {
+		const struct kit_site *b = &sw->base[i];
+
+		if (!kit_site_failed(sw, b->site))
+			continue;
+		len += scnprintf(calls + len, sizeof(calls) - len, "%s%s from %pS",
+				 nr++ ? ", " : "", b->api, (void *)b->site);
+	}
+	kunit_info(test, "%s: failed %u of the %u calls it holds: %s\n",
+		   sw->step->name, nr, sw->nr_base, nr ? calls : "none");
+}
+
 /**
  * drvmem_sweep() - run a step with each of its fault points failed in turn
  * @test: the test
@@ -223,10 +254,13 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 	sw->ctx = ctx;
 
 	/* the baseline: what the step holds when nothing fails */
+	kit_batch_begin(kit);
 	drvmem_ledger_begin(test, step->owner);
+	kit_ledger_any_order(kit, step->any_free_order);
 	ret = step->run(test, ctx);
 	drvmem_ledger_end(test);
 	if (ret) {
+		kit_batch_end(kit);
 		drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
 			       "%s failed with %d with no fault injected",
 			       step->name, ret);
@@ -258,11 +292,13 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			injected += kit_sweep_all(test, sw);
 		}
 	}
+	kit_batch_end(kit);
 	drvmem_fault_end(test);
 
 	kunit_info(test, "%s: swept %u fault points (%u more by aiming at single calls, with %u repeated sweeps) in %u runs, %llu us\n",
 		   step->name, points, injected, pass ? pass - 1 : 0, sw->runs,
 		   div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
+	kit_sweep_report(test, sw);
 	for (i = 0; i < sw->nr_base; i++) {
 		struct kit_site *b = &sw->base[i];
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Memory-unsafe broken drivers, for the drvmem_kasan suite only: each one
- * makes KASAN report, which the kit must turn into a finding.
+ * makes KASAN (or SLUB) report, which the kit must turn into a finding.
+ * Their reports taint the kernel and turn lockdep off: the suite runs last.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -12,6 +13,7 @@
 #include <linux/slab.h>
 
 #include "kasan_broken.h"
+#include "kit_broken.h"
 
 struct drvmem_broken_kasan {
 	void *buf;
@@ -87,6 +89,30 @@ static void drvmem_broken_kasan_devm_remove(struct platform_device *pdev)
 	kfree(priv->buf);	/* BUG: devres owns this memory */
 }
 
+static int drvmem_broken_kasan_cache_probe(struct platform_device *pdev)
+{
+	struct kmem_cache *cache = drvmem_broken_cache_create(0);
+
+	if (!cache)
+		return -ENOMEM;
+	platform_set_drvdata(pdev, cache);
+	return 0;
+}
+
+/*
+ * Bug: remove destroys the cache while an object from it is allocated.
+ * SLUB's report taints the kernel, which turns lockdep off: this suite's.
+ */
+static void drvmem_broken_kasan_cache_remove(struct platform_device *pdev)
+{
+	struct kmem_cache *cache = platform_get_drvdata(pdev);
+	void *obj = kmem_cache_alloc(cache, GFP_KERNEL);
+
+	/* BUG: obj is still allocated: kmem_cache_free() it first */
+	kmem_cache_destroy(cache);
+	(void)obj;
+}
+
 const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 	{
 		.name = "drvmem-broken-double-free",
@@ -111,6 +137,14 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 		.remove = drvmem_broken_kasan_devm_remove,
 		.bug = "kfree() of devm_kzalloc() memory",
 		.expect = DRVMEM_FINDING_FOREIGN_FREE,
+	},
+	{
+		.name = "drvmem-broken-cache-live",
+		.owner = "drvmem_broken_kasan_",
+		.probe = drvmem_broken_kasan_cache_probe,
+		.remove = drvmem_broken_kasan_cache_remove,
+		.bug = "kmem_cache_destroy() with an object still allocated",
+		.expect = DRVMEM_FINDING_REPORT,
 	},
 };
 

@@ -10,7 +10,7 @@
 #include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
-#define DRVMEM_BROKEN_KASAN_NR	3
+#define DRVMEM_BROKEN_KASAN_NR	4
 extern const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR];
 
 #endif /* _DRVMEM_KASAN_BROKEN_H */

@@ -23,7 +23,7 @@ KUNIT_ARGS	?=
 
 export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
 
-.PHONY: help kunit kunit-x86_64 check stage unstage selftest lint clean
+.PHONY: help kunit kunit-x86_64 check bench stage unstage selftest lint clean
 
 help:
 	@echo 'make kunit   stage drvmem into a kernel tree, build UML, run the drvmem suites'
@@ -31,6 +31,7 @@ help:
 	@echo 'make kunit FILTER=drvmem_unwind   run one suite (kunit.py filter glob; default: every suite)'
 	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
 	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
+	@echo 'make bench   inner-loop, run and sweep figures against their targets (BENCH_COLD=1: cold too)'
 	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'
 	@echo 'Kernel: KERNEL=6.12 (default) or KERNEL=7.2 (fetched from Debian unstable), or KERNEL_SRC=/path/to/linux'
 
@@ -54,6 +55,9 @@ lint:
 
 check:
 	@$(CI)/check.sh
+
+bench:
+	@$(CI)/bench.sh
 
 clean:
 	rm -rf $(CACHE)/build-*

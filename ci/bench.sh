@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: drvmem's speed, measured, each figure against its target.
+#
+#   inner loop      make kunit after touching one reference driver   <= 10 s
+#   no change       make kunit with nothing changed                  <= 8 s
+#   the run         kunit.py's "running" time, all suites, minus a
+#                   boot with the two-case example suite alone       <= 4 s
+#   sweep speed     fault points per second of drvmem-full's sweep   >= 1000
+#
+# BENCH_COLD=1 adds the cold figures (two cold UML builds, ~10 minutes):
+#   cold ratio      make kunit in an empty build directory, over a plain
+#                   kunit.py run of the same .kunitconfig without drvmem  <= 1.5
+#
+# Prints one line per figure and keeps them in $CACHE/bench.txt.  Uses the
+# same kernel and cache as make kunit (KERNEL, KERNEL_SRC, CACHE).
+
+set -eu
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${CACHE:-$HOME/.cache/drvmem}
+OUT=$CACHE/bench.txt
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+running() { sed -n 's/.*Elapsed time: .* \([0-9.]*\)s running.*/\1/p' "$1" | tail -n 1; }
+
+# figure NAME VALUE TARGET UNIT [min]: one line, with the ratio to target
+figure() {
+	awk -v n="$1" -v v="$2" -v t="$3" -v u="$4" -v dir="${5:-max}" 'BEGIN {
+		ok = (dir == "min") ? v >= t : v <= t
+		printf "%-12s %8s %-4s target %s %s %s, ratio %.2f %s\n", n, v, u,
+		       (dir == "min") ? ">=" : "<=", t, u, v / t, ok ? "ok" : "MISSED"
+	}' | tee -a "$OUT"
+}
+
+# kunit LOG ARGS...: one make kunit, its wall time on stdout
+kunit() {
+	log=$1
+	shift
+	t0=$(now)
+	env "$@" make -s -C "$REPO" kunit >"$log" 2>&1 ||
+		{ tail -n 20 "$log" >&2; echo "bench: make kunit failed" >&2; exit 1; }
+	secs "$t0" "$(now)"
+}
+
+mkdir -p "$CACHE"
+{ echo "# drvmem bench, $(date -u +%Y-%m-%d), $(nproc) CPUs, kernel ${KERNEL_SRC:-${KERNEL:-6.12}}"; } | tee "$OUT"
+
+# warm the build directory first: its cost is the cold figure's, not these
+kunit "$TMP/warm.log" KUNIT_ARGS=--raw_output=kunit >/dev/null
+nochange=$(kunit "$TMP/nochange.log" KUNIT_ARGS=--raw_output=kunit)
+touch "$REPO/drivers-under-test/drvmem_unwind.c"
+inner=$(kunit "$TMP/inner.log")
+kunit "$TMP/boot.log" FILTER=foo >/dev/null
+run=$(awk -v a="$(running "$TMP/nochange.log")" -v b="$(running "$TMP/boot.log")" \
+	'BEGIN { printf "%.1f", a - b }')
+
+figure "inner loop" "$inner" 10 s
+figure "no change" "$nochange" 8 s
+figure "the run" "$run" 4 s
+
+# "probe: swept N fault points (M more ...) in R runs, U us", drvmem-full's
+# being the sweep of drvmem_unwind's second case
+grep "drvmem_unwind_probe_unwinds_at_every_fault_point: probe: swept" "$TMP/nochange.log" |
+	tail -n 1 >"$TMP/sweep" || true
+rate=$(sed -n 's/.*swept \([0-9]*\) fault points (\([0-9]*\) more.* runs, \([0-9]*\) us.*/\1 \2 \3/p' \
+	"$TMP/sweep" | awk '{ if ($3) printf "%.0f", ($1 + $2) * 1e6 / $3; else print 0 }')
+figure "sweep speed" "${rate:-0}" 1000 "pt/s" min
+awk '/: swept [0-9]+ fault points/ {
+	n = $0; sub(/.* swept /, "", n); split(n, a, " "); pts = a[1]
+	us = $0; sub(/ us.*/, "", us); sub(/.*, /, "", us)
+	if (us > 0) { r = pts * 1e6 / us; if (!min || r < min) min = r; if (r > max) max = r; k++ }
+} END { if (k) printf "# %d sweeps: %.0f to %.0f fault points per second\n", k, min, max }' \
+	"$TMP/nochange.log" | tee -a "$OUT"
+
+if [ "${BENCH_COLD:-0}" = 1 ]; then
+	TREE=$("$REPO/ci/drvmem.sh" tree)
+	rm -rf "$CACHE/bench-drvmem" "$CACHE/bench-plain"
+	drvmem=$(kunit "$TMP/cold.log" BUILD_DIR="$CACHE/bench-drvmem")
+	grep -v -e '^CONFIG_DRVMEM' -e '^CONFIG_FOO' "$REPO/.kunitconfig" >"$TMP/plain.kunitconfig"
+	t0=$(now)
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py run --jobs="${JOBS:-2}" \
+		--kunitconfig="$TMP/plain.kunitconfig" --build_dir="$CACHE/bench-plain" \
+		--make_options "CC=ccache gcc" >"$TMP/plain.log" 2>&1) || true
+	plain=$(secs "$t0" "$(now)")
+	rm -rf "$CACHE/bench-drvmem" "$CACHE/bench-plain"
+	echo "# cold: make kunit $drvmem s, plain kunit.py $plain s" | tee -a "$OUT"
+	figure "cold ratio" "$(awk -v a="$drvmem" -v b="$plain" 'BEGIN { printf "%.2f", a / b }')" 1.5 x
+fi

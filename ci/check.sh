@@ -76,7 +76,9 @@ kunit_tier() {
 # Every suite must run, drvmem's and the example's, unless FILTER picks some.
 SUITES=
 if [ -z "${FILTER:-}" ]; then
-	SUITES=$(sed -n 's/^[[:space:]]*\.name = "\([a-z0-9_]*\)",$/\1/p' \
+	# the .name of each struct kunit_suite, not of other structs
+	SUITES=$(awk '/struct kunit_suite [a-z0-9_]+ = \{/ { on = 1 }
+		on && /\.name = "/ { sub(/.*\.name = "/, ""); sub(/".*/, ""); print; on = 0 }' \
 		"$REPO"/kunit/*_kunit.c "$REPO"/examples/*/*_kunit.c)
 fi
 

@@ -5,8 +5,9 @@
 Usage: kunit_summary.py RESULTS.json [SUITE ...]
 
 Prints "PASSED FAILED SKIPPED" for every leaf case (a parameterised case
-counts once per parameter) of the suites whose names start with "drvmem",
-then one "not ok" line per failure.  Each SUITE named on the command line
+counts once per parameter) of the suites whose names start with "drvmem"
+and of each SUITE named (the worked example's), then one "not ok" line per
+failure.  Each SUITE named on the command line
 must have run: one that is missing (a kernel that died before reaching it,
 a suite not built in) counts as one failure.
 Exit status: 0 if at least one case ran and none failed, else 1.
@@ -33,7 +34,7 @@ def summarize(results, prefix, expected):
             counts["FAIL"] += 1
             failures.append(f"{name} (suite did not run)")
     for suite in results.get("sub_groups", []):
-        if not suite["name"].startswith(prefix):
+        if not suite["name"].startswith(prefix) and suite["name"] not in expected:
             continue
         for path, status in leaves(suite, [suite["name"]]):
             key = status if status in counts else "FAIL"

@@ -218,6 +218,10 @@ JSON
 out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json") && [ "$out" = "3 0 1" ]
 result $? "summary counts each parameter and ignores other suites"
 
+! out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/ok.json" drvmem_a other) &&
+	echo "$out" | grep -q "^3 1 1$" && echo "$out" | grep -q "not ok other.x"
+result $? "summary counts a suite it is told to expect, such as the example's"
+
 sed 's/"p2", "status": "PASS"/"p2", "status": "FAIL"/' "$TMP/ok.json" >"$TMP/fail.json"
 ! out=$(python3 "$REPO/ci/kunit_summary.py" "$TMP/fail.json") &&
 	echo "$out" | grep -q "^2 1 1$" && echo "$out" | grep -q "not ok drvmem_a.t3.p2"

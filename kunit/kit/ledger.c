@@ -406,20 +406,24 @@ static struct drvmem_entry *kit_containing(struct drvmem_kit *kit,
  * last put after an asynchronous probe) of something the owner allocated:
  * done on its behalf, so it counts as released.  Any context.
  */
+/* Called with kit->ledger.lock held. */
+static void kit_released_by_other(struct drvmem_kit *kit, struct drvmem_entry *e)
+{
+	if (!e || !e->live)
+		return;
+	e->live = false;
+	e->by_other = true;
+	e->free_seq = kit->ledger.seq++;
+	kit->ledger.nr_live--;
+}
+
 static void kit_ledger_free_other(struct drvmem_kit *kit, enum drvmem_kind kind,
 				  unsigned long key)
 {
-	struct drvmem_entry *e;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
-	e = kit_find_entry(kit, kind, key);
-	if (e && e->live) {
-		e->live = false;
-		e->by_other = true;
-		e->free_seq = kit->ledger.seq++;
-		kit->ledger.nr_live--;
-	}
+	kit_released_by_other(kit, kit_find_entry(kit, kind, key));
 	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
 }
 
@@ -702,15 +706,6 @@ void drvmem_ledger_end(struct kunit *test)
 }
 EXPORT_SYMBOL_GPL(drvmem_ledger_end);
 
-/*
- * A vmalloc() that fails after reserving its area (a page or page-table
- * allocation failed) returns NULL to the owner; after 6.12 the area is
- * released later by a worker (defer_vm_area_cleanup() in 7.2), which the
- * ledger does not watch.  Such an area never had its last page mapped:
- * vmalloc maps an area's pages once all are allocated, in order.  The
- * area's vm_struct is not read: the worker may be freeing it right now,
- * on another CPU (seen under KASAN, SMP).  Not for the tracepoint path.
- */
 #ifdef CONFIG_KASAN_GENERIC
 /* KASAN's shadow of @addr: negative once the slab object there is freed. */
 static __no_sanitize_address s8 kit_shadow(unsigned long addr)
@@ -735,6 +730,14 @@ static bool kit_freed_untraced(const struct drvmem_entry *e)
 }
 
 /*
+ * A vmalloc() that fails after reserving its area (a page or page-table
+ * allocation failed) returns NULL to the owner; after 6.12 the area is
+ * released later by a worker (defer_vm_area_cleanup() in 7.2), maybe
+ * only after the ledger is checked.  Such an area never had its last page mapped:
+ * vmalloc maps an area's pages once all are allocated, in order.  The
+ * area's vm_struct is not read: the worker may be freeing it right now,
+ * on another CPU (seen under KASAN, SMP).  Not for the tracepoint path.
+ *
  * @untraced: also count as released what KASAN says is freed, before a
  * leak is declared (not while counting what a step holds: a mempool's
  * reserved elements are poisoned the same way while in the pool).
@@ -749,12 +752,7 @@ static void kit_ledger_settle(struct drvmem_kit *kit, bool untraced)
 
 		if (untraced && e->live && kit_freed_untraced(e)) {
 			raw_spin_lock_irqsave(&kit->ledger.lock, flags);
-			if (e->live) {
-				e->live = false;
-				e->by_other = true;
-				e->free_seq = kit->ledger.seq++;
-				kit->ledger.nr_live--;
-			}
+			kit_released_by_other(kit, e);
 			raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
 			continue;
 		}

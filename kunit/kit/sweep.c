@@ -47,6 +47,14 @@ static void kit_sweep_check(struct kunit *test, const struct drvmem_step *step,
 	drvmem_tripwire_check(test);
 }
 
+/* Record what the step's code does, as the step asks. */
+static void kit_sweep_ledger_begin(struct kunit *test,
+				   const struct drvmem_step *step)
+{
+	drvmem_ledger_begin(test, step->owner);
+	kit_ledger_any_order(kit_of(test), step->any_free_order);
+}
+
 /* Undo a successful step with the ledger recording, then check. */
 static void kit_sweep_undo(struct kunit *test, const struct drvmem_step *step,
 			   void *ctx, const char *where)
@@ -121,8 +129,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	bool injected;
 	int ret;
 
-	drvmem_ledger_begin(test, step->owner);
-	kit_ledger_any_order(kit, step->any_free_order);
+	kit_sweep_ledger_begin(test, step);
 	kit_fault_forget_call(kit);
 	WRITE_ONCE(current->fail_nth, n);
 	ret = step->run(test, sw->ctx);
@@ -255,8 +262,7 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 
 	/* the baseline: what the step holds when nothing fails */
 	kit_batch_begin(kit);
-	drvmem_ledger_begin(test, step->owner);
-	kit_ledger_any_order(kit, step->any_free_order);
+	kit_sweep_ledger_begin(test, step);
 	ret = step->run(test, ctx);
 	drvmem_ledger_end(test);
 	if (ret) {

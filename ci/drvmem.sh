@@ -338,22 +338,40 @@ lock() {
 	fi
 }
 
-# run_kunit TREE ARGS... - kunit.py run from the tree; exit status is kunit.py's
+# run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree; exit
+# status is kunit.py's.  After a crash, the suites the crashed boot did not
+# reach run in boots of their own (ci/kunit_resume.py), and the status is 1.
 run_kunit() {
 	t=$1
-	shift
+	b=$2
+	shift 2
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
-	json=
-	[ -n "${KUNIT_JSON:-}" ] && json="--json=$KUNIT_JSON"
+	json=${KUNIT_JSON:-$CACHE/kunit-last.json}
+	out=$CACHE/kunit-output.txt
 	cd "$t"
-	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
+	rm -f "$json" "$out.rc"
 	# kasan_multi_shot: tests that provoke a KASAN report on purpose run;
 	# timeout: x86_64 under TCG runs the suites in about 100 s of the
 	# default 300, too close on a slower machine
-	exec python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
-		--kernel_args=kasan_multi_shot --timeout=1200 \
-		${cc:+--make_options "$cc"} $json "$@" $KUNIT_ARGS "$FILTER"
+	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
+	{
+		python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
+			--kernel_args=kasan_multi_shot --timeout=1200 \
+			${cc:+--make_options "$cc"} --json="$json" --build_dir="$b" \
+			"$@" $KUNIT_ARGS "$FILTER" 2>&1
+		echo $? >"$out.rc"
+	} | tee "$out"
+	rc=$(cat "$out.rc")
+	[ "$rc" -ne 0 ] || return 0
+	cp "$b/test.log" "$CACHE/crashed-boot.log" 2>/dev/null || :
+	# the run's own kernel and arguments, without building
+	# shellcheck disable=SC2086
+	python3 "$REPO/ci/kunit_resume.py" "$out" "$CACHE/crashed-boot.log" "$json" "$FILTER" -- \
+		python3 tools/testing/kunit/kunit.py exec --build_dir="$b" \
+		--kernel_args=kasan_multi_shot --timeout=1200 "$@" $KUNIT_ARGS ||
+		rc=1
+	return "$rc"
 }
 
 # checkpatch TREE - the kernel's style checker, --strict, on every C file.
@@ -401,8 +419,8 @@ kerneldoc) kerneldoc "$t" ;;
 kunit)
 	lock
 	stage "$t"
-	run_kunit "$t" --kunitconfig="$STAGE_DIR" --kunitconfig="$STAGE_DIR/$EXAMPLE" \
-		--build_dir="$(build_dir um "$t")"
+	run_kunit "$t" "$(build_dir um "$t")" \
+		--kunitconfig="$STAGE_DIR" --kunitconfig="$STAGE_DIR/$EXAMPLE"
 	;;
 kunit-x86_64)
 	lock
@@ -420,9 +438,9 @@ kunit-x86_64)
 	fi
 	# swiotlb=force: streaming mappings bounce, so a missing sync or
 	# unmap shows in the data, which on UML's coherent DMA it cannot
-	run_kunit "$t" --arch=x86_64 --kunitconfig="$CACHE/x86_64.kunitconfig" \
-		--kunitconfig="$STAGE_DIR/$EXAMPLE" \
-		--build_dir="$(build_dir x86_64 "$t")" --qemu_args="-smp 2" \
+	run_kunit "$t" "$(build_dir x86_64 "$t")" --arch=x86_64 \
+		--kunitconfig="$CACHE/x86_64.kunitconfig" \
+		--kunitconfig="$STAGE_DIR/$EXAMPLE" --qemu_args="-smp 2" \
 		--kernel_args=swiotlb=force
 	;;
 esac

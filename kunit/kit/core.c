@@ -520,6 +520,7 @@ static void drvmem_kit_release(void *data)
 	struct drvmem_kit *kit = data;
 
 	/* runs in KUnit's cleanup thread: use the kit, not the test's task */
+	kit_crash_exit(kit);
 	kit_batch_end(kit);
 	kit_fault_exit(kit);
 	kit_tripwire_exit(kit);
@@ -564,6 +565,7 @@ int drvmem_kit_init(struct kunit *test)
 	ret = kit_tripwire_init(kit);
 	if (ret)
 		goto err_ledger_exit;
+	kit_crash_init(kit);
 	return kunit_add_action_or_reset(test, drvmem_kit_release, kit);
 
 err_ledger_exit:

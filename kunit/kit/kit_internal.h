@@ -13,6 +13,7 @@
  *	fault.c		allocation and DMA mapping fault injection
  *	sweep.c		the fault sweep
  *	platform.c	platform devices and drivers for tests, probe sweeps
+ *	crash.c		a crash names its test and the last fault injected
  *
  * The kit and the suites are linked between drvmem_test_code_start() and
  * drvmem_test_code_end() (kunit/Makefile): the ledger never takes one of
@@ -26,6 +27,7 @@
 #include <kunit/resource.h>
 #include <kunit/test.h>
 #include <linux/kallsyms.h>
+#include <linux/notifier.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -138,6 +140,13 @@ struct kit_tripwire {
 	struct kunit_suppressed_warning *suppressed;
 };
 
+/* crash.c */
+struct kit_crash {
+	struct notifier_block panic_nb, die_nb;
+	bool running;
+	char where[DRVMEM_MSG_LEN];
+};
+
 /* core.c: findings held back during a sweep, each reported once */
 struct kit_batched {
 	enum drvmem_finding_kind kind;
@@ -174,6 +183,7 @@ struct drvmem_kit {
 	struct kit_caches caches;
 	struct kit_fault fault;
 	struct kit_tripwire trip;
+	struct kit_crash crash;
 };
 
 /*
@@ -262,5 +272,12 @@ void kit_fault_forget_call(struct drvmem_kit *kit);
 void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
 		       unsigned long end);
 void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);
+
+/* crash.c */
+void kit_crash_init(struct drvmem_kit *kit);
+void kit_crash_exit(struct drvmem_kit *kit);
+__printf(2, 3) void kit_crash_where(struct drvmem_kit *kit, const char *fmt,
+				    ...);
+void kit_crash_clear(struct drvmem_kit *kit);
 
 #endif /* _DRVMEM_KIT_INTERNAL_H */

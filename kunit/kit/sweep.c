@@ -131,6 +131,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 
 	kit_sweep_ledger_begin(test, step);
 	kit_fault_forget_call(kit);
+	kit_crash_where(kit, "%s, fault point %u", step->name, n);
 	WRITE_ONCE(current->fail_nth, n);
 	ret = step->run(test, sw->ctx);
 	injected = !READ_ONCE(current->fail_nth);
@@ -171,6 +172,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 		kit_sweep_check(test, step, sw->ctx, sw->where);
 	else
 		kit_sweep_undo(test, step, sw->ctx, sw->where);
+	kit_crash_clear(kit);
 	return injected;
 }
 

@@ -339,8 +339,9 @@ lock() {
 }
 
 # run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree; exit
-# status is kunit.py's.  After a crash, the suites the crashed boot did not
-# reach run in boots of their own (ci/kunit_resume.py), and the status is 1.
+# status is kunit.py's.  After a crash (which kunit.py may report with exit
+# status 0), the suites the crashed boot did not reach run in boots of their
+# own (ci/kunit_resume.py), and the status is 1.
 run_kunit() {
 	t=$1
 	b=$2
@@ -356,14 +357,16 @@ run_kunit() {
 	# default 300, too close on a slower machine
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
 	{
+		rc=0
 		python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
 			--kernel_args=kasan_multi_shot --timeout=1200 \
 			${cc:+--make_options "$cc"} --json="$json" --build_dir="$b" \
-			"$@" $KUNIT_ARGS "$FILTER" 2>&1
-		echo $? >"$out.rc"
+			"$@" $KUNIT_ARGS "$FILTER" 2>&1 || rc=$?
+		echo "$rc" >"$out.rc"
 	} | tee "$out"
 	rc=$(cat "$out.rc")
-	[ "$rc" -ne 0 ] || return 0
+	# kunit.py may exit 0 after a crash ("passed: 2, errors: 3")
+	grep -q -e '\[CRASHED\]' -e 'timed out after' "$out" || return "$rc"
 	cp "$b/test.log" "$CACHE/crashed-boot.log" 2>/dev/null || :
 	# the run's own kernel and arguments, without building
 	# shellcheck disable=SC2086

@@ -513,8 +513,11 @@ def run_one(m, work):
     with open(log_path, encoding="utf-8", errors="replace") as f:
         log = f.read()
     fails = failed_cases(json_path)
-    if rc is None:
+    crash = re.search(r"drvmem: (?:crashed|oops) in .*", log)
+    if rc is None or "timed out after" in log:
         m.result, m.detail = "hung", f"no verdict after {m.seconds:.0f} s"
+    elif crash:
+        m.result, m.detail = "killed", crash.group(0)
     elif fails:
         m.result = "killed"
         m.detail = ", ".join(n + ("" if s == "FAIL" else f" ({s.lower()})")
@@ -523,14 +526,10 @@ def run_one(m, work):
             m.detail += f" and {len(fails) - 3} more"
     elif fails is None:
         err = re.findall(r"^.*(?:error:|ERROR:).*$", log, re.M)
-        crash = re.search(r"(Kernel panic.*|Segfault.*|crashed.*)$", log, re.M)
-        if crash:
-            m.result, m.detail = "killed", "kernel crashed: " + crash.group(1)
-        else:
-            m.result = "stillborn"
-            m.detail = (err[0].strip() if err else f"make kunit exited {rc}, no results")
+        m.result = "stillborn"
+        m.detail = (err[0].strip() if err else f"make kunit exited {rc}, no results")
     elif rc != 0:
-        m.result, m.detail = "killed", f"kunit.py exited {rc} (a crash, no failed case named)"
+        m.result, m.detail = "killed", f"make kunit exited {rc}, no failed case named"
     elif static:
         m.result, m.detail = "killed", "static rule: " + static.splitlines()[0]
     else:

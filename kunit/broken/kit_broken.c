@@ -422,6 +422,31 @@ static void drvmem_broken_cache_remove_forgets(struct platform_device *pdev)
 	kfree(priv);
 }
 
+/*
+ * Bug: the cache is not checked.  Only remove uses it, and
+ * kmem_cache_destroy(NULL) is fine, so the probe "succeeds" without it.
+ */
+static int drvmem_broken_cache_unchecked_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_cached *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: no check of priv->cache */
+	priv->cache = drvmem_broken_cache_create(0);
+	priv->buf = kmalloc(SZ_64, GFP_KERNEL);
+	if (!priv->buf)
+		goto err_destroy_cache;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_destroy_cache:
+	kmem_cache_destroy(priv->cache);
+	kfree(priv);
+	return -ENOMEM;
+}
+
 const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
@@ -494,6 +519,14 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.remove = drvmem_broken_cache_remove_forgets,
 		.bug = "remove forgets kmem_cache_destroy()",
 		.expect = DRVMEM_FINDING_CACHE_LEAK,
+	},
+	{
+		.name = "drvmem-broken-cache-unchecked",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_cache_unchecked_probe,
+		.remove = drvmem_broken_cache_remove_ok,
+		.bug = "kmem_cache_create() is not checked",
+		.expect = DRVMEM_FINDING_UNCHECKED,
 	},
 };
 

@@ -89,6 +89,55 @@ static const struct kit_cache *kit_caches_find(const struct kit_caches *c,
 	return NULL;
 }
 
+/*
+ * Count the caches made since the snapshot: new ones, and existing ones a
+ * merge took more references on.  @name, @merged and @refs describe the
+ * first of them.
+ */
+static unsigned int kit_caches_scan(struct drvmem_kit *kit, char *name,
+				    size_t len, bool *merged, int *refs)
+{
+	struct kit_caches *c = &kit->caches;
+	const struct kit_cache *was;
+	unsigned int nr = 0;
+	struct kmem_cache *s;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		was = kit_caches_find(c, s);
+		/* refcount 0: destroyed with objects, SLUB reported it */
+		if (s->refcount <= 0 || (was && s->refcount <= was->refcount))
+			continue;
+		if (!nr++) {
+			strscpy(name, s->name, len);
+			*merged = !!was;
+			*refs = s->refcount - (was ? was->refcount : 0);
+		}
+	}
+	mutex_unlock(&slab_mutex);
+	return nr;
+}
+
+/**
+ * kit_caches_made() - how many slab caches were made since the snapshot
+ * @kit: the kit
+ *
+ * A sweep compares a run that returned success despite its injected fault
+ * with the baseline: a cache the baseline made and this run did not is a
+ * kmem_cache_create() whose failure was ignored.
+ *
+ * Return: the number of caches created (or merged into) and not destroyed.
+ */
+unsigned int kit_caches_made(struct drvmem_kit *kit)
+{
+	char name[64];
+	bool merged;
+	int refs;
+
+	return kit->caches.valid ?
+	       kit_caches_scan(kit, name, sizeof(name), &merged, &refs) : 0;
+}
+
 /**
  * kit_caches_check() - report caches created since the snapshot
  * @kit: the kit
@@ -99,32 +148,17 @@ static const struct kit_cache *kit_caches_find(const struct kit_caches *c,
  */
 bool kit_caches_check(struct drvmem_kit *kit, const char *what)
 {
-	struct kit_caches *c = &kit->caches;
 	char name[64] = "";
-	const struct kit_cache *was;
-	unsigned int nr = 0;
-	struct kmem_cache *s;
 	bool merged = false;
+	unsigned int nr;
 	int refs = 0;
 
-	if (!c->valid) {
+	if (!kit->caches.valid) {
 		kit_finding(kit, DRVMEM_FINDING_OVERFLOW,
 			    "%s: could not list the slab caches", what);
 		return false;
 	}
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list) {
-		was = kit_caches_find(c, s);
-		/* refcount 0: destroyed with objects, SLUB reported it */
-		if (s->refcount <= 0 || (was && s->refcount <= was->refcount))
-			continue;
-		if (!nr++) {
-			strscpy(name, s->name, sizeof(name));
-			merged = !!was;
-			refs = s->refcount - (was ? was->refcount : 0);
-		}
-	}
-	mutex_unlock(&slab_mutex);
+	nr = kit_caches_scan(kit, name, sizeof(name), &merged, &refs);
 	if (!nr)
 		return true;
 	if (merged)

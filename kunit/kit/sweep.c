@@ -95,6 +95,8 @@ struct kit_sweep {
 	struct kit_site base[DRVMEM_SITES], now[DRVMEM_SITES];
 	unsigned long failed[DRVMEM_SITES];
 	unsigned int nr_base, nr_failed, runs;
+	/* slab caches the baseline made (kit_caches_made()) */
+	unsigned int base_caches;
 	char where[DRVMEM_MSG_LEN];
 };
 
@@ -167,6 +169,10 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 				       "%s: returned 0 without the %s from %pS: a missing NULL check?",
 				       sw->where, missing->api,
 				       (void *)missing->site);
+		else if (kit_caches_made(kit) < sw->base_caches)
+			drvmem_finding(test, DRVMEM_FINDING_UNCHECKED,
+				       "%s: returned 0 without the slab cache it makes with no fault injected: a missing NULL check after kmem_cache_create()?",
+				       sw->where);
 	}
 	if (ret)
 		kit_sweep_check(test, step, sw->ctx, sw->where);
@@ -275,6 +281,7 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 		return 0;
 	}
 	sw->nr_base = kit_ledger_sites(kit, sw->base);
+	sw->base_caches = kit_caches_made(kit);
 	scnprintf(sw->where, sizeof(sw->where), "%s with no fault injected",
 		  step->name);
 	kit_sweep_undo(test, step, ctx, sw->where);

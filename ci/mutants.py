@@ -484,7 +484,7 @@ def static_rules(path):
                                 "--sp-file", os.path.join(cocci_dir, rule), path],
                                capture_output=True, text=True, check=False)
             out += r.stdout
-    return out.strip()
+    return out.replace(COPY + "/", "").strip()
 
 
 def run_one(m, work):

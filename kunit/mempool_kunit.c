@@ -786,16 +786,41 @@ static void drvmem_mempool_expect_reserves_whole(struct kunit *test,
 }
 
 /*
+ * The first of the driver's pools whose reserve is short of min_nr, or NULL.
+ * With the allocator failing and no request in flight, a short reserve
+ * stays short: the next GFP_NOIO request that needs it sleeps for ever.
+ */
+static const struct drvmem_mempool_kind_param *
+drvmem_mempool_short_reserve(struct drvmem_mempool_dev *md, int *curr_nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(drvmem_mempool_kinds); i++) {
+		mempool_t *pool = drvmem_mempool_pool(md, drvmem_mempool_kinds[i].kind);
+
+		if (pool && pool->curr_nr < md->min_nr) {
+			*curr_nr = pool->curr_nr;
+			return &drvmem_mempool_kinds[i];
+		}
+	}
+	return NULL;
+}
+
+/*
  * Pattern: Memory Pools, forward progress of an I/O path.  Test that with
  * every allocation of the driver's request path failing, a long run of
  * requests (GFP_NOIO and GFP_ATOMIC) completes every one of them, served
- * from the reserves, and leaves every reserve whole.
+ * from the reserves, and leaves every reserve whole.  Each request must
+ * give back what it took before the next one starts: a reserve left short
+ * fails the test at once, where the next GFP_NOIO request would sleep on
+ * the pool until KUnit's timeout.
  */
 static void drvmem_mempool_submit_completes_under_allocation_failures(struct kunit *test)
 {
 	struct drvmem_mempool_dev *md = drvmem_mempool_bind(test);
+	const struct drvmem_mempool_kind_param *short_kind = NULL;
 	unsigned int i, completed = 0, first_bad = 0;
-	int first_ret = 0, ret;
+	int first_ret = 0, ret, curr_nr;
 	u8 data[64];
 
 	for (i = 0; i < sizeof(data); i++)
@@ -812,8 +837,18 @@ static void drvmem_mempool_submit_completes_under_allocation_failures(struct kun
 			first_bad = i;
 			first_ret = ret;
 		}
+		short_kind = drvmem_mempool_short_reserve(md, &curr_nr);
+		if (short_kind)
+			break;
 	}
 	drvmem_fault_end(test);
+	if (short_kind) {
+		KUNIT_FAIL(test,
+			   "mempool forward progress: request %u (%s) returned %d and left the %s reserve at %d of %d: an element was not returned to the pool (the next GFP_NOIO request would sleep on it for ever)",
+			   i, i % 2 ? "GFP_NOIO" : "GFP_ATOMIC", ret,
+			   short_kind->name, curr_nr, md->min_nr);
+		return;
+	}
 
 	KUNIT_EXPECT_EQ_MSG(test, completed, DRVMEM_MEMPOOL_RUN,
 			    "mempool forward progress: submit under failing allocations: request %u failed with %d",

@@ -435,7 +435,9 @@ def covering_filter(rel):
 def stage_copy():
     if os.path.isdir(COPY):
         shutil.rmtree(COPY)
-    shutil.copytree(REPO, COPY, symlinks=True,
+    # new file times: kbuild must not take an object built from an
+    # earlier mutant for one built from this copy
+    shutil.copytree(REPO, COPY, symlinks=True, copy_function=shutil.copy,
                     ignore=shutil.ignore_patterns(".git"))
 
 

@@ -227,6 +227,12 @@ unsigned int drvmem_ledger_outstanding(struct kunit *test,
 				       enum drvmem_kind kind);
 bool drvmem_ledger_check(struct kunit *test, const char *what);
 
+/* kmemleak.c: kmemleak's scan and reports, for leaks no ledger saw */
+#define DRVMEM_KMEMLEAK_LINE	256
+int drvmem_kmemleak_scan(struct kunit *test, const char **reports);
+unsigned int drvmem_kmemleak_report(const char *reports, const char *name,
+				    bool fixtures, char *out, size_t len);
+
 /* tripwire.c: reports printed by the test's task */
 bool drvmem_tripwire_check(struct kunit *test);
 

@@ -14,6 +14,7 @@
  *	sweep.c		the fault sweep
  *	platform.c	platform devices and drivers for tests, probe sweeps
  *	crash.c		a crash names its test and the last fault injected
+ *	kmemleak.c	kmemleak's scan and reports, from inside a test
  *
  * The kit and the suites are linked between drvmem_test_code_start() and
  * drvmem_test_code_end() (kunit/Makefile): the ledger never takes one of
@@ -210,6 +211,8 @@ static void kit_unreg_##event(struct drvmem_kit *kit)			\
 /* kunit/test_code_start.c, kunit/test_code_end.c: drvmem's test code */
 void drvmem_test_code_start(void);
 void drvmem_test_code_end(void);
+/* kunit/broken/fixtures_start.c: the broken fixtures, up to the test code */
+void drvmem_fixtures_start(void);
 
 /* core.c */
 struct drvmem_kit *kit_of(struct kunit *test);
@@ -273,6 +276,9 @@ void kit_fault_forget_call(struct drvmem_kit *kit);
 void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
 		       unsigned long end);
 void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);
+
+/* ledger.c, for kmemleak.c */
+bool kit_alloc_api(const char *sym);
 
 /* crash.c */
 void kit_crash_init(struct drvmem_kit *kit);

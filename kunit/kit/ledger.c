@@ -15,6 +15,7 @@
 #include <linux/device.h>
 #include <linux/kallsyms.h>
 #include <linux/kasan.h>
+#include <linux/kmemleak.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -280,6 +281,20 @@ static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
 			return &apis[i];
 	return NULL;
 }
+
+/**
+ * kit_alloc_api() - is @sym an allocation API the ledger knows?
+ * @sym: a function's name
+ *
+ * For kmemleak's backtraces (kmemleak.c): the first frame that is none of
+ * them is the code that asked for the object.
+ */
+bool kit_alloc_api(const char *sym)
+{
+	return kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
+			    sym);
+}
+
 
 static bool kit_ledger_wants(struct drvmem_kit *kit)
 {
@@ -810,6 +825,18 @@ unsigned int drvmem_ledger_outstanding(struct kunit *test,
 }
 EXPORT_SYMBOL_GPL(drvmem_ledger_outstanding);
 
+/*
+ * A leak this check reports is a finding already: kmemleak, whose scan
+ * after the run looks for the leaks no ledger saw (kunit/kmemleak_kunit.c),
+ * is told not to report it a second time.  Slab objects and vmalloc areas
+ * are the kinds kmemleak tracks.
+ */
+static void kit_ledger_reported_leak(const struct drvmem_entry *e)
+{
+	if (e->kind == DRVMEM_SLAB || e->kind == DRVMEM_VMALLOC)
+		kmemleak_ignore((const void *)e->key);
+}
+
 /**
  * drvmem_ledger_check() - report leaks and misuse recorded by the ledger
  * @test: the test
@@ -851,6 +878,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 		e = &kit->ledger.entries[i];
 		if (!e->live)
 			continue;
+		kit_ledger_reported_leak(e);
 		if (!nr_leaks++)
 			len = scnprintf(msg, sizeof(msg),
 					"%s of %zu B (%s) from %pS not freed",

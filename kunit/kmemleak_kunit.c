@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests that no leak escapes: after every other suite, kmemleak
+ * scans memory, and a leak allocated by drvmem's code anywhere in the run
+ * (a worker, a callback, a path no ledger watched) fails the run.
+ *
+ * Linked last, after drvmem_kasan.  kmemleak judges an object only once it
+ * is 5 seconds old: the suite waits that long after it starts, so that
+ * every earlier suite's allocations are judged.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+
+#include "kit/drvmem_kit.h"
+#include "broken/kmemleak_broken.h"
+
+/* kmemleak's minimum age of an object it reports, and a margin */
+#define DRVMEM_KMEMLEAK_AGE_MS		5100
+
+/* when the suite started: earlier suites' objects are older than this */
+static unsigned long drvmem_kmemleak_suite_start;
+
+static int drvmem_kmemleak_suite_init(struct kunit_suite *suite)
+{
+	drvmem_kmemleak_suite_start = jiffies;
+	return 0;
+}
+
+/* Wait until what was allocated before @since is old enough to report. */
+static void drvmem_kmemleak_age(unsigned long since)
+{
+	unsigned long ready = since + msecs_to_jiffies(DRVMEM_KMEMLEAK_AGE_MS);
+
+	if (time_before(jiffies, ready))
+		msleep(jiffies_to_msecs(ready - jiffies));
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_kmemleak_reclaim_action,
+			    drvmem_kmemleak_broken_reclaim,
+			    struct drvmem_kmemleak_broken *);
+
+/*
+ * Pattern: "Memory Debugging" (kmemleak), for a leak no ledger sees.  Test
+ * that a buffer a driver's worker allocates and loses is missed by the
+ * allocation ledger (it is made in another task) and reported by the
+ * kmemleak scan, with the worker in its backtrace.
+ */
+static void drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see(struct kunit *test)
+{
+	struct drvmem_kmemleak_broken *b;
+	unsigned long leaked_at;
+	const char *reports;
+	char first[DRVMEM_KMEMLEAK_LINE];
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+
+	drvmem_ledger_begin(test, "drvmem_kmemleak_broken_");
+	leaked_at = jiffies;
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_broken_start(b), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+			drvmem_kmemleak_reclaim_action, b), 0);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE_MSG(test, drvmem_ledger_check(test, "worker leak"),
+			      "leak check: the ledger saw the worker's allocation; this test no longer shows its blind spot");
+
+	drvmem_kmemleak_age(leaked_at);
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, &reports), 0);
+	KUNIT_EXPECT_GT_MSG(test,
+			    drvmem_kmemleak_report(reports, "drvmem_kmemleak_broken_thread",
+						   true, first, sizeof(first)), 0,
+			    "leak check: the %d-byte buffer the worker lost was not reported",
+			    DRVMEM_KMEMLEAK_BROKEN_SIZE);
+}
+
+/*
+ * Pattern: "Memory Debugging" (kmemleak) over the whole run.  Test that,
+ * after every other suite, kmemleak finds no unreferenced object whose
+ * allocation backtrace names drvmem's code.
+ */
+static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
+{
+	char first[DRVMEM_KMEMLEAK_LINE];
+	const char *reports;
+	unsigned int nr;
+
+	drvmem_kmemleak_age(drvmem_kmemleak_suite_start);
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, &reports), 0);
+	nr = drvmem_kmemleak_report(reports, "drvmem_", false, first, sizeof(first));
+	KUNIT_EXPECT_EQ_MSG(test, nr, 0,
+			    "leak check after the run: %u unreferenced objects allocated by drvmem code, the first: %s",
+			    nr, first);
+}
+
+static struct kunit_case drvmem_kmemleak_cases[] = {
+	KUNIT_CASE_SLOW(drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see),
+	KUNIT_CASE_SLOW(drvmem_kmemleak_run_leaked_nothing),
+	{}
+};
+
+static struct kunit_suite drvmem_kmemleak_suite = {
+	.name = "drvmem_kmemleak",
+	.suite_init = drvmem_kmemleak_suite_init,
+	.init = drvmem_kit_init,
+	.test_cases = drvmem_kmemleak_cases,
+};
+kunit_test_suite(drvmem_kmemleak_suite);
+
+MODULE_DESCRIPTION("KUnit tests that no leak of drvmem code escapes kmemleak");
+MODULE_LICENSE("GPL");

@@ -5,8 +5,9 @@
 # everything `make kunit` does (UML) on every kernel line drvmem is tested
 # on (CHECK_KERNELS, default "6.12 7.2"; KERNEL_SRC instead: that tree
 # alone), then the same suites on QEMU x86_64 with SMP on the newest of them
-# (CHECK_X86_64=0 skips that tier).  Each self-test, static check and KUnit
-# case counts once, and each tier prints its own count; the last line is
+# (CHECK_X86_64=0 skips that tier), and a seeded sample of make mutants on
+# the first kernel (CHECK_MUTANTS=0 skips it).  Each self-test, static check,
+# KUnit case and mutant counts once, and each tier prints its own count; the last line is
 # "N passed, N failed" (and ", N skipped" when some were).  Fails if
 # anything failed, if a tier ran no drvmem case or if a suite did not run.
 
@@ -73,6 +74,23 @@ kunit_tier() {
 	fi
 }
 
+# mutants - a fixed sample of make mutants (every operator, seeded): each
+# mutant killed counts as passed, each survivor, hang or stillborn as failed
+mutants() {
+	out=$(python3 "$REPO/ci/mutants.py" --sample "${CHECK_MUTANTS_SAMPLE:-16}" \
+		--seed "${CHECK_MUTANTS_SEED:-drvmem}" --report "$CACHE/mutants-sample.txt" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -v '^\[' | grep -v '^drvmem: .* pointed to'
+	p=$(printf '%s\n' "$out" | grep -c '^mutant .*: killed in')
+	f=$(printf '%s\n' "$out" | grep -c '^mutant .*: \(survived\|hung\|stillborn\) in')
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$p" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+		echo "drvmem check: FAILED - the mutation sample did not run (exit $rc)"
+		fail=$((fail + 1))
+	fi
+}
+
 # Every suite must run, drvmem's and the example's, unless FILTER picks some.
 SUITES=
 if [ -z "${FILTER:-}" ]; then
@@ -103,10 +121,16 @@ echo "drvmem check: static checks against $TREE"
 check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
 check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
 check "shellcheck on ci/ and .ci/run" shellscripts
+check "the project's Coccinelle rules on the reference drivers" "$REPO/ci/drvmem.sh" cocci
 for k in $KERNELS; do
 	[ "$k" = src ] || export KERNEL="$k"
 	echo "drvmem check: KUnit suites under UML, kernel $k"
 	kunit_tier "um-$k" kunit
+	if [ -z "${mutated:-}" ] && [ "${CHECK_MUTANTS:-1}" != 0 ]; then
+		mutated=1
+		echo "drvmem check: mutation sample (kernel $k; make mutants runs every mutant)"
+		mutants
+	fi
 done
 if [ "${CHECK_X86_64:-1}" != 0 ]; then
 	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP), kernel $k"

@@ -10,6 +10,8 @@
 #   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
 #   drvmem.sh checkpatch     checkpatch --strict on the C sources
 #   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and the headers
+#   drvmem.sh cocci          the project's Coccinelle rules (ci/cocci/) on
+#                            the reference drivers
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -67,7 +69,7 @@ TOOLS_um='make:make gcc:gcc /usr/include/stdio.h:libc6-dev bc:bc bison:bison
 flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
-TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck"
+TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 
@@ -398,10 +400,26 @@ kerneldoc() {
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
+# cocci - the project's own Coccinelle rules on the reference drivers:
+# each must report nothing (ci/mutants.py shows what each one catches)
+cocci() {
+	cd "$REPO"
+	out=
+	for rule in ci/cocci/*.cocci; do
+		out=$out$(spatch --very-quiet -D report --no-includes --include-headers \
+			--sp-file "$rule" drivers-under-test/*.c examples/*/*.c 2>&1)
+	done
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
 cmd=${1:-}
 case $cmd in
 tools)
 	tools "${2:-}"
+	exit
+	;;
+cocci)
+	cocci
 	exit
 	;;
 tree | stage | unstage | checkpatch | kerneldoc | kunit | kunit-x86_64)
@@ -411,7 +429,7 @@ tree | stage | unstage | checkpatch | kerneldoc | kunit | kunit-x86_64)
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;

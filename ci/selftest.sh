@@ -289,8 +289,84 @@ for sym in $deps DRVMEM DRVMEM_KIT; do
 done
 result $ok "the example's .kunitconfig names every symbol DRVMEM_KIT depends on"
 
+# --- make mutants: generated from the code, every operator -----------------
+python3 "$REPO/ci/mutants.py" --list >"$TMP/mutants" 2>&1
+ok=$?
+for op in cache-destroy mempool-free use-after-free unwind-free teardown-free \
+	swap-frees double-free null-check mapping-error devm-action gfp off-by-one \
+	unmap devm-kfree; do
+	grep -q "^[^ ]* $op " "$TMP/mutants" || { echo "# no $op mutant"; ok=1; }
+done
+result $ok "make mutants generates a mutant of every operator from the reference drivers"
+
+# a mutant is the driver with one change: apply one of each operator, diff
+python3 -c '
+import difflib, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "ci"))
+sys.argv = ["mutants.py"]
+import mutants
+seen = set()
+bad = 0
+for m in mutants.all_mutants():
+    if m.op in seen:
+        continue
+    seen.add(m.op)
+    old = open(os.path.join(mutants.REPO, m.path)).read().splitlines()
+    new = m.new.splitlines()
+    changed = [l for l in difflib.unified_diff(old, new, lineterm="", n=0)
+               if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    if not changed or len(changed) > 12:
+        print("#", m.op, m.ident(), len(changed), "changed lines")
+        bad = 1
+sys.exit(bad)
+' "$REPO"
+result $? "each operator's mutant differs from its driver in a few lines"
+
+# the static rule: silent on the drivers, flags an unchecked alloc_percpu()
+if command -v spatch >/dev/null 2>&1; then
+	sed '/priv->counter = alloc_percpu/{n;N;d}' "$REPO/drivers-under-test/drvmem_full.c" >"$TMP/full.c"
+	out=$(spatch --very-quiet -D report --no-includes --include-headers \
+		--sp-file "$REPO/ci/cocci/unchecked_alloc.cocci" "$TMP/full.c" 2>&1)
+	printf '%s\n' "$out" | grep -q "priv -> counter from alloc_percpu() is never tested"
+	result $? "unchecked_alloc.cocci flags alloc_percpu() with its NULL check deleted"
+else
+	echo "ok $((n + 1)) - # SKIP unchecked_alloc.cocci: install coccinelle"
+	n=$((n + 1))
+fi
+
+# --- a crash: the suites after it run in boots of their own ---------------
+mkdir -p "$TMP/resume"
+cat >"$TMP/resume/kunit" <<'PY'
+#!/usr/bin/env python3
+import json, sys
+args = sys.argv[1:]
+if "--list_tests" in args:
+    print("drvmem_a.t1\ndrvmem_b.t1\ndrvmem_b.t2\ndrvmem_c.t1")
+    sys.exit(0)
+out = [a.split("=", 1)[1] for a in args if a.startswith("--json=")][0]
+suite = args[-1]
+json.dump({"name": "main", "test_cases": [], "sub_groups": [
+    {"name": suite, "sub_groups": [], "test_cases": [{"name": "t1", "status": "PASS"}]}]},
+    open(out, "w"))
+PY
+chmod +x "$TMP/resume/kunit"
+printf '[x] ===== [CRASHED] drvmem_a =====\n' >"$TMP/resume/out"
+printf 'drvmem: crashed in t1: probe, fault point 3 (kmalloc from x_probe+0x1/0x2), the last fault injected\n' >"$TMP/resume/raw"
+printf '{"name": "main", "test_cases": [], "sub_groups": [{"name": "drvmem_a", "sub_groups": [], "test_cases": [{"name": "t1", "status": "FAIL"}]}, {"name": "", "sub_groups": [], "test_cases": []}]}' >"$TMP/resume/json"
+python3 "$REPO/ci/kunit_resume.py" "$TMP/resume/out" "$TMP/resume/raw" "$TMP/resume/json" "" \
+	-- "$TMP/resume/kunit" >"$TMP/resume/said" 2>&1
+rc=$?
+names=$(python3 -c 'import json, sys; print(" ".join(g["name"] for g in json.load(open(sys.argv[1]))["sub_groups"]))' "$TMP/resume/json")
+[ "$rc" = 1 ] && [ "$names" = "drvmem_a drvmem_b drvmem_c" ] &&
+	grep -q "crashed in t1: probe, fault point 3" "$TMP/resume/said"
+result $? "after a crash the suites it did not reach run, their results are merged, the fault point is named"
+printf '[x] ===== [PASSED] drvmem_a =====\n' >"$TMP/resume/out"
+python3 "$REPO/ci/kunit_resume.py" "$TMP/resume/out" "$TMP/resume/raw" "$TMP/resume/json" "" \
+	-- "$TMP/resume/kunit" >/dev/null 2>&1
+result $? "without a crash nothing is run again"
+
 sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$REPO/.ci/run" && sh -n "$0" &&
-	python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read())" "$REPO/ci/kunit_summary.py"
+	python3 -c "import ast, sys; [ast.parse(open(f).read()) for f in sys.argv[1:]]" "$REPO"/ci/*.py
 result $? "ci scripts parse"
 
 echo "# $n self-tests, $failed failed"

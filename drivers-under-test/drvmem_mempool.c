@@ -26,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include <kunit/visibility.h>
@@ -246,6 +247,34 @@ out_free_cmd:
 }
 EXPORT_SYMBOL_IF_KUNIT(drvmem_mempool_submit);
 
+/**
+ * drvmem_mempool_submit_chained() - submit a request from atomic context
+ * @md: the device
+ * @tag: tag of the request
+ * @data: bytes to send
+ * @len: number of bytes, at most %DRVMEM_MEMPOOL_BUF_SIZE
+ *
+ * The completion path chains the next request while it holds the
+ * device's chain lock, as an interrupt handler would: nothing below may
+ * sleep, so the request is %GFP_ATOMIC, and on an empty reserve it fails
+ * with -ENOMEM for the caller to retry from process context.
+ *
+ * Context: any; takes @md->chain_lock with interrupts off.
+ * Return: as drvmem_mempool_submit().
+ */
+int drvmem_mempool_submit_chained(struct drvmem_mempool_dev *md, u32 tag,
+				  const void *data, size_t len)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&md->chain_lock, flags);
+	ret = drvmem_mempool_submit(md, tag, data, len, GFP_ATOMIC);
+	spin_unlock_irqrestore(&md->chain_lock, flags);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(drvmem_mempool_submit_chained);
+
 static int drvmem_mempool_probe(struct platform_device *pdev)
 {
 	struct drvmem_mempool_dev *md;
@@ -256,6 +285,7 @@ static int drvmem_mempool_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	md->dev = &pdev->dev;
 	md->min_nr = DRVMEM_MEMPOOL_MIN_NR;
+	spin_lock_init(&md->chain_lock);
 
 	ret = drvmem_mempool_cache_create(md);
 	if (ret)

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/gfp_types.h>
 #include <linux/mempool.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #define DRVMEM_MEMPOOL_DRV_NAME		"drvmem-mempool"
@@ -80,6 +81,7 @@ struct drvmem_mempool_cmd {
  * @buf_pool: data buffers (%DRVMEM_MEMPOOL_KMALLOC)
  * @page_pool: bounce pages (%DRVMEM_MEMPOOL_PAGE)
  * @status_pool: completion status records (%DRVMEM_MEMPOOL_EMBEDDED)
+ * @chain_lock: held by the completion path while it chains a request
  * @completed: requests completed
  * @from_reserve: requests that found the command pool below min_nr right
  *	after taking their descriptor: with one submitter, those served from
@@ -93,6 +95,7 @@ struct drvmem_mempool_dev {
 	mempool_t *buf_pool;
 	mempool_t *page_pool;
 	mempool_t status_pool;
+	spinlock_t chain_lock;	/* see drvmem_mempool_submit_chained() */
 	atomic_long_t completed;
 	atomic_long_t from_reserve;
 };
@@ -107,5 +110,7 @@ mempool_t *drvmem_mempool_pool(struct drvmem_mempool_dev *md,
 			       enum drvmem_mempool_kind kind);
 int drvmem_mempool_submit(struct drvmem_mempool_dev *md, u32 tag,
 			  const void *data, size_t len, gfp_t gfp);
+int drvmem_mempool_submit_chained(struct drvmem_mempool_dev *md, u32 tag,
+				  const void *data, size_t len);
 
 #endif /* _DRVMEM_MEMPOOL_H */

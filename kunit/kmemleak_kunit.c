@@ -54,6 +54,7 @@ static void drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see(struct kunit *tes
 	struct drvmem_kmemleak_broken *b;
 	unsigned long leaked_at;
 	const char *reports;
+	int ret;
 	char first[DRVMEM_KMEMLEAK_LINE];
 
 	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
@@ -62,8 +63,8 @@ static void drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see(struct kunit *tes
 	drvmem_ledger_begin(test, "drvmem_kmemleak_broken_");
 	leaked_at = jiffies;
 	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_broken_start(b), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
-			drvmem_kmemleak_reclaim_action, b), 0);
+	ret = kunit_add_action_or_reset(test, drvmem_kmemleak_reclaim_action, b);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	drvmem_ledger_end(test);
 	KUNIT_EXPECT_TRUE_MSG(test, drvmem_ledger_check(test, "worker leak"),
 			      "leak check: the ledger saw the worker's allocation; this test no longer shows its blind spot");
@@ -108,6 +109,7 @@ static struct kunit_suite drvmem_kmemleak_suite = {
 	.init = drvmem_kit_init,
 	.test_cases = drvmem_kmemleak_cases,
 };
+
 kunit_test_suite(drvmem_kmemleak_suite);
 
 MODULE_DESCRIPTION("KUnit tests that no leak of drvmem code escapes kmemleak");

@@ -41,9 +41,12 @@ static const char * const kit_kmemleak_scan_says[] = {
 	"suspected memory leak", NULL
 };
 
+/* mm/kmemleak.c's static void kmemleak_scan(void) */
+typedef void (*kit_scan_fn)(void);
+
 static int kit_kmemleak_run_scan(struct kunit *test)
 {
-	void (*scan)(void) = (void *)kallsyms_lookup_name("kmemleak_scan");
+	kit_scan_fn scan = (kit_scan_fn)kallsyms_lookup_name("kmemleak_scan");
 	struct mutex *lock = (void *)kallsyms_lookup_name("scan_mutex");
 	const char * const *allow = NULL;
 	struct kunit_resource *res;

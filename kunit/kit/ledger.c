@@ -288,13 +288,14 @@ static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
  *
  * For kmemleak's backtraces (kmemleak.c): the first frame that is none of
  * them is the code that asked for the object.
+ *
+ * Return: true if @sym is named by one of the allocation APIs' prefixes.
  */
 bool kit_alloc_api(const char *sym)
 {
 	return kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
 			    sym);
 }
-
 
 static bool kit_ledger_wants(struct drvmem_kit *kit)
 {

@@ -363,13 +363,17 @@ def all_mutants():
     files = sorted(os.path.join(REPO, "drivers-under-test", f)
                    for f in os.listdir(os.path.join(REPO, "drivers-under-test"))
                    if f.endswith(".c"))
-    seen, out = set(), []
+    seen, keys, out = set(), {}, []
     for path in files:
         for m in generate(path):
             # two operators making one change: the first (most specific) names it
             if (m.path, m.new) in seen:
                 continue
             seen.add((m.path, m.new))
+            # the same statement twice in a function: number them
+            keys[m.key] = keys.get(m.key, 0) + 1
+            if keys[m.key] > 1:
+                m.key += f" #{keys[m.key]}"
             out.append(m)
     return out
 
@@ -538,7 +542,9 @@ def run_one(m, work):
         m.result = "survived"
     if m.result == "survived" and static:
         m.result, m.detail = "killed", "static rule: " + static.splitlines()[0]
-    shutil.copy(log_path, os.path.join(work, m.ident().replace(" ", "_").replace(":", "_") + ".log"))
+    # the logs worth reading: every mutant not killed, and crashes
+    if m.result != "killed" or crash:
+        shutil.copy(log_path, os.path.join(work, m.ident().replace(" ", "_").replace(":", "_") + ".log"))
 
 
 def sample(mutants, n, seed):

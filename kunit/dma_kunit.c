@@ -886,6 +886,34 @@ static void drvmem_dma_request_maps_each_buffer_in_its_direction(struct kunit *t
 }
 
 /*
+ * Pattern: DMA directions.  DMA_NONE is for debugging, never a mapping's
+ * direction (the chapter lists it as one: docs/errata.md, 9), and mapping
+ * with it is a BUG_ON in the DMA API.  Test that a request with a DMA_NONE
+ * buffer is refused with -EINVAL before anything is mapped.
+ */
+static void drvmem_dma_request_with_dma_none_is_refused(struct kunit *test)
+{
+	static const struct drvmem_dma_layout none[] = {
+		{ 64, DMA_TO_DEVICE }, { 64, DMA_NONE },
+	};
+	struct drvmem_dma_test_req *r;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, none,
+			       ARRAY_SIZE(none));
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	ret = drvmem_dma_submit_req(r);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+			    "DMA direction, DMA_NONE buffer: submit returned %d, want -EINVAL",
+			    ret);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    0, "DMA direction, DMA_NONE buffer: buffers left mapped");
+	drvmem_ledger_check(test, "DMA direction, DMA_NONE request");
+}
+
+/*
  * Pattern: dma_sync_single_for_cpu() before the CPU touches a mapped buffer,
  * dma_sync_single_for_device() before the device uses it again.  Test that
  * reading a buffer the device has filled is bracketed by the two syncs,
@@ -1133,6 +1161,7 @@ static struct kunit_case drvmem_dma_streaming_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_dma_request_maps_and_unmaps_in_each_direction,
 			 drvmem_dma_dir_gen_params),
 	KUNIT_CASE(drvmem_dma_request_maps_each_buffer_in_its_direction),
+	KUNIT_CASE(drvmem_dma_request_with_dma_none_is_refused),
 	KUNIT_CASE(drvmem_dma_read_rx_syncs_around_cpu_access),
 	KUNIT_CASE(drvmem_dma_write_tx_syncs_around_cpu_access),
 	KUNIT_CASE(drvmem_dma_cpu_access_waits_for_the_device),

@@ -11,6 +11,7 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/gfp.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -447,6 +448,38 @@ err_destroy_cache:
 	return -ENOMEM;
 }
 
+/* Bug (the chapter's page example): an order-2 block freed as one page. */
+struct drvmem_broken_paged {
+	struct page *pages;
+};
+
+static int drvmem_broken_page_order_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_paged *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	priv->pages = alloc_pages(GFP_KERNEL, 2);
+	if (!priv->pages)
+		goto err_free_priv;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+static void drvmem_broken_page_order_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_paged *priv = platform_get_drvdata(pdev);
+
+	/* BUG: __free_pages(priv->pages, 2); three pages are lost */
+	__free_page(priv->pages);
+	kfree(priv);
+}
+
 const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
@@ -527,6 +560,14 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.remove = drvmem_broken_cache_remove_ok,
 		.bug = "kmem_cache_create() is not checked",
 		.expect = DRVMEM_FINDING_UNCHECKED,
+	},
+	{
+		.name = "drvmem-broken-page-order",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_page_order_probe,
+		.remove = drvmem_broken_page_order_remove,
+		.bug = "an order-2 block freed with __free_page()",
+		.expect = DRVMEM_FINDING_UNMAP_SIZE,
 	},
 };
 

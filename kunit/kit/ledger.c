@@ -75,6 +75,8 @@ static const struct drvmem_api drvmem_alloc_apis[] = {
 	{ "vzalloc", "vzalloc", K(VMALLOC) },
 	{ "__vmalloc", "vmalloc", K(VMALLOC) },
 	{ "__alloc_pages", "alloc_pages", K(PAGES) },
+	/* before alloc_pages: its pages are freed one by one, by design */
+	{ "alloc_pages_exact", "alloc_pages_exact", K(PAGES) },
 	{ "alloc_pages", "alloc_pages", K(PAGES) },
 	{ "__get_free_pages", "__get_free_pages", K(PAGES) },
 	{ "get_zeroed_page", "get_zeroed_page", K(PAGES) },
@@ -479,8 +481,14 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		e->free_seq = kit->ledger.seq++;
 		e->owner_freed = own;
 		kit->ledger.nr_live--;
+		/*
+		 * Pages too: an order-2 block freed with __free_page() frees
+		 * one page and loses three.
+		 */
 		if ((kind == DRVMEM_DMA_MAP || kind == DRVMEM_DMA_SG ||
-		     kind == DRVMEM_DMA_COHERENT) && size != e->size)
+		     kind == DRVMEM_DMA_COHERENT ||
+		     (kind == DRVMEM_PAGES && strcmp(e->api, "alloc_pages_exact"))) &&
+		    size != e->size)
 			kit_problem(kit, DRVMEM_FINDING_UNMAP_SIZE,
 				    "%s from %pS released at %pS with size %zu, allocated with %zu",
 				    e->api, (void *)e->site, (void *)site,
@@ -551,7 +559,8 @@ static void kit_on_mm_page_alloc(void *data, struct page *page,
 static void kit_on_mm_page_free(void *data, struct page *page,
 				unsigned int order)
 {
-	kit_ledger_free(data, DRVMEM_PAGES, page_to_pfn(page), 0, 0, 0);
+	kit_ledger_free(data, DRVMEM_PAGES, page_to_pfn(page),
+			PAGE_SIZE << order, 0, 0);
 }
 
 static void kit_on_alloc_vmap_area(void *data, unsigned long addr,

@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include <kunit/visibility.h>
 
@@ -204,11 +205,16 @@ static bool drvmem_dma_desc_busy(struct drvmem_dma *dma, unsigned int slot)
 	return false;
 }
 
+/*
+ * A streaming buffer is kmalloc or page memory: dma_map_single() takes a
+ * linear-map address, never a vmalloc one (it refuses it with a warning),
+ * and a direction, never DMA_NONE.
+ */
 static bool drvmem_dma_buf_valid(const void *cpu_addr, size_t len,
 				 enum dma_data_direction dir)
 {
-	return cpu_addr && len && len <= DRVMEM_DMA_MAX_LEN &&
-	       valid_dma_direction(dir);
+	return cpu_addr && !is_vmalloc_addr(cpu_addr) && len &&
+	       len <= DRVMEM_DMA_MAX_LEN && valid_dma_direction(dir);
 }
 
 /**

@@ -21,6 +21,7 @@
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "../drivers-under-test/drvmem_dma.h"
@@ -913,6 +914,40 @@ static void drvmem_dma_request_with_dma_none_is_refused(struct kunit *test)
 	drvmem_ledger_check(test, "DMA direction, DMA_NONE request");
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_vfree_action, vfree, const void *);
+
+/*
+ * Pattern: streaming DMA of kmalloc or page memory.  dma_map_single()
+ * takes a linear-map address, never a vmalloc one (the chapter's vmalloc
+ * section does not say so: docs/errata.md, 10).  Test that a request with
+ * a vmalloc buffer is refused with -EINVAL before anything is mapped.
+ */
+static void drvmem_dma_request_with_vmalloc_buffer_is_refused(struct kunit *test)
+{
+	static const struct drvmem_dma_layout one[] = { { 64, DMA_TO_DEVICE } };
+	struct drvmem_dma_test_req *r;
+	void *vbuf;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, one,
+			       ARRAY_SIZE(one));
+	vbuf = vzalloc(64);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	ret = kunit_add_action_or_reset(test, drvmem_dma_vfree_action, vbuf);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	r->req.bufs[0].cpu_addr = vbuf;
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	ret = drvmem_dma_submit_req(r);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+			    "streaming DMA, vmalloc buffer: submit returned %d, want -EINVAL",
+			    ret);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    0, "streaming DMA, vmalloc buffer: buffers left mapped");
+	drvmem_ledger_check(test, "streaming DMA, vmalloc buffer");
+}
+
 /*
  * Pattern: dma_sync_single_for_cpu() before the CPU touches a mapped buffer,
  * dma_sync_single_for_device() before the device uses it again.  Test that
@@ -1162,6 +1197,7 @@ static struct kunit_case drvmem_dma_streaming_test_cases[] = {
 			 drvmem_dma_dir_gen_params),
 	KUNIT_CASE(drvmem_dma_request_maps_each_buffer_in_its_direction),
 	KUNIT_CASE(drvmem_dma_request_with_dma_none_is_refused),
+	KUNIT_CASE(drvmem_dma_request_with_vmalloc_buffer_is_refused),
 	KUNIT_CASE(drvmem_dma_read_rx_syncs_around_cpu_access),
 	KUNIT_CASE(drvmem_dma_write_tx_syncs_around_cpu_access),
 	KUNIT_CASE(drvmem_dma_cpu_access_waits_for_the_device),

@@ -480,6 +480,38 @@ static void drvmem_broken_page_order_remove(struct platform_device *pdev)
 	kfree(priv);
 }
 
+/*
+ * Bug (the chapter's GFP list): GFP_DMA32 given to kmalloc(), which does
+ * not allocate from zones (the DMA API does, with a mask).  Above the
+ * largest kmalloc cache, so that every call is refused and fixed up.
+ */
+static int drvmem_broken_gfp_dma32_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: a zone flag for kmalloc() */
+	priv->buf = kmalloc(SZ_16K, GFP_KERNEL | GFP_DMA32);
+	if (!priv->buf)
+		goto err_free_priv;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+static void drvmem_broken_gfp_dma32_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = platform_get_drvdata(pdev);
+
+	kfree(priv->buf);
+	kfree(priv);
+}
+
 const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
@@ -568,6 +600,14 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.remove = drvmem_broken_page_order_remove,
 		.bug = "an order-2 block freed with __free_page()",
 		.expect = DRVMEM_FINDING_UNMAP_SIZE,
+	},
+	{
+		.name = "drvmem-broken-gfp-dma32",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_gfp_dma32_probe,
+		.remove = drvmem_broken_gfp_dma32_remove,
+		.bug = "GFP_DMA32 given to kmalloc()",
+		.expect = DRVMEM_FINDING_REPORT,
 	},
 };
 

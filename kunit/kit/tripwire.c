@@ -23,6 +23,7 @@ static bool kit_is_report(const char *text, size_t len)
 		"WARNING:", "BUG:", "DMA-API:", "UBSAN:", "Oops",
 		"INFO:",	/* lockdep, hung tasks, RCU stalls */
 		"kmemleak: ",	/* it lost track of an object, or gave up */
+		"Unexpected gfp:",	/* slab: a zone flag kmalloc refuses */
 	};
 	/* what an injected fault costs kmemleak, which stays on */
 	static const char kmemleak_degraded[] =

@@ -20,10 +20,11 @@ CACHE		?= $(HOME)/.cache/drvmem
 JOBS		?= 2
 FILTER		?=
 KUNIT_ARGS	?=
+MUTANTS_ARGS	?=
 
 export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
 
-.PHONY: help kunit kunit-x86_64 check bench stage unstage selftest lint clean
+.PHONY: help kunit kunit-x86_64 check bench mutants stage unstage selftest lint clean
 
 help:
 	@echo 'make kunit   stage drvmem into a kernel tree, build UML, run the drvmem suites'
@@ -32,6 +33,7 @@ help:
 	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
 	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
 	@echo 'make bench   inner-loop, run and sweep figures against their targets (BENCH_COLD=1: cold too)'
+	@echo 'make mutants   every mutant of the reference drivers against the suites (MUTANTS_ARGS="--list", "--only gfp", ...)'
 	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'
 	@echo 'Kernel: KERNEL=6.12 (default) or KERNEL=7.2 (fetched from Debian unstable), or KERNEL_SRC=/path/to/linux'
 
@@ -58,6 +60,9 @@ check:
 
 bench:
 	@$(CI)/bench.sh
+
+mutants:
+	@python3 $(CI)/mutants.py $(MUTANTS_ARGS)
 
 clean:
 	rm -rf $(CACHE)/build-*

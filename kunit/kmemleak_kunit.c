@@ -16,7 +16,6 @@
 #include <linux/jiffies.h>
 
 #include "kit/drvmem_kit.h"
-#include "broken/kmemleak_broken.h"
 
 /* kmemleak's minimum age of an object it reports, and a margin */
 #define DRVMEM_KMEMLEAK_AGE_MS		5100
@@ -39,45 +38,6 @@ static void drvmem_kmemleak_age(unsigned long since)
 		msleep(jiffies_to_msecs(ready - jiffies));
 }
 
-KUNIT_DEFINE_ACTION_WRAPPER(drvmem_kmemleak_reclaim_action,
-			    drvmem_kmemleak_broken_reclaim,
-			    struct drvmem_kmemleak_broken *);
-
-/*
- * Pattern: "Memory Debugging" (kmemleak), for a leak no ledger sees.  Test
- * that a buffer a driver's worker allocates and loses is missed by the
- * allocation ledger (it is made in another task) and reported by the
- * kmemleak scan, with the worker in its backtrace.
- */
-static void drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see(struct kunit *test)
-{
-	struct drvmem_kmemleak_broken *b;
-	unsigned long leaked_at;
-	const char *reports;
-	int ret;
-	char first[DRVMEM_KMEMLEAK_LINE];
-
-	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, b);
-
-	drvmem_ledger_begin(test, "drvmem_kmemleak_broken_");
-	leaked_at = jiffies;
-	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_broken_start(b), 0);
-	ret = kunit_add_action_or_reset(test, drvmem_kmemleak_reclaim_action, b);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	drvmem_ledger_end(test);
-	KUNIT_EXPECT_TRUE_MSG(test, drvmem_ledger_check(test, "worker leak"),
-			      "leak check: the ledger saw the worker's allocation; this test no longer shows its blind spot");
-
-	drvmem_kmemleak_age(leaked_at);
-	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, &reports), 0);
-	KUNIT_EXPECT_GT_MSG(test,
-			    drvmem_kmemleak_report(reports, "drvmem_kmemleak_broken_thread",
-						   true, first, sizeof(first)), 0,
-			    "leak check: the %d-byte buffer the worker lost was not reported",
-			    DRVMEM_KMEMLEAK_BROKEN_SIZE);
-}
-
 /*
  * Pattern: "Memory Debugging" (kmemleak) over the whole run.  Test that,
  * after every other suite, kmemleak finds no unreferenced object whose
@@ -98,7 +58,6 @@ static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
 }
 
 static struct kunit_case drvmem_kmemleak_cases[] = {
-	KUNIT_CASE_SLOW(drvmem_kmemleak_finds_a_leak_the_ledger_cannot_see),
 	KUNIT_CASE_SLOW(drvmem_kmemleak_run_leaked_nothing),
 	{}
 };

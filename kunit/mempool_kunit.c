@@ -809,9 +809,10 @@ drvmem_mempool_short_reserve(struct drvmem_mempool_dev *md, int *curr_nr)
 /*
  * Pattern: Memory Pools, forward progress of an I/O path.  Test that with
  * every allocation of the driver's request path failing, a long run of
- * requests (GFP_NOIO, and GFP_ATOMIC chained under the driver's spinlock)
- * completes every one of them, served from the reserves, and leaves every
- * reserve whole.  Each request must
+ * requests (GFP_NOIO, and GFP_ATOMIC chained under the driver's spinlock,
+ * where a request that may sleep is a "sleeping function called from
+ * invalid context" report) completes every one of them, served from the
+ * reserves, and leaves every reserve whole.  Each request must
  * give back what it took before the next one starts: a reserve left short
  * fails the test at once, where the next GFP_NOIO request would sleep on
  * the pool until KUnit's timeout.
@@ -868,12 +869,10 @@ static void drvmem_mempool_submit_completes_under_allocation_failures(struct kun
 }
 
 /*
- * Pattern: Memory Pools, atomic callers may fail.  Test that a request
- * chained from the completion path (GFP_ATOMIC, under a spinlock) that
- * finds a reserve empty fails with -ENOMEM and returns what it took from
- * the other pools, and that a GFP_NOIO request completes once the elements
- * are back.  A chained request that may sleep is a "sleeping function
- * called from invalid context" report, which fails the test.
+ * Pattern: Memory Pools, atomic callers may fail.  Test that a GFP_ATOMIC
+ * request that finds a reserve empty fails with -ENOMEM and returns what
+ * it took from the other pools, and that a GFP_NOIO request completes
+ * once the elements are back.
  */
 static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct kunit *test)
 {
@@ -892,7 +891,7 @@ static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct k
 	}
 
 	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
-	ret = drvmem_mempool_submit_chained(md, 1, data, sizeof(data));
+	ret = drvmem_mempool_submit(md, 1, data, sizeof(data), GFP_ATOMIC);
 	drvmem_fault_end(test);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
 			    "mempool forward progress: GFP_ATOMIC submit with the buffer reserve empty");

@@ -886,6 +886,23 @@ static void drvmem_dma_request_maps_each_buffer_in_its_direction(struct kunit *t
 	drvmem_ledger_check(test, "DMA direction, mixed request");
 }
 
+/* Submit @r, which the driver must refuse with -EINVAL, mapping nothing. */
+static void drvmem_dma_expect_refused(struct kunit *test,
+				      struct drvmem_dma_test_req *r,
+				      const char *what)
+{
+	int ret;
+
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	ret = drvmem_dma_submit_req(r);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
+			    "%s: submit returned %d, want -EINVAL", what, ret);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
+			    0, "%s: buffers left mapped", what);
+	drvmem_ledger_check(test, what);
+}
+
 /*
  * Pattern: DMA directions.  DMA_NONE is for debugging, never a mapping's
  * direction (the chapter lists it as one: docs/errata.md, 9), and mapping
@@ -898,20 +915,11 @@ static void drvmem_dma_request_with_dma_none_is_refused(struct kunit *test)
 		{ 64, DMA_TO_DEVICE }, { 64, DMA_NONE },
 	};
 	struct drvmem_dma_test_req *r;
-	int ret;
 
 	drvmem_dma_bind(test, "drvmem-dma");
 	r = drvmem_dma_new_req(test, &drvmem_dma_reference_ops, none,
 			       ARRAY_SIZE(none));
-	drvmem_ledger_begin(test, "drvmem_dma_");
-	ret = drvmem_dma_submit_req(r);
-	drvmem_ledger_end(test);
-	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
-			    "DMA direction, DMA_NONE buffer: submit returned %d, want -EINVAL",
-			    ret);
-	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
-			    0, "DMA direction, DMA_NONE buffer: buffers left mapped");
-	drvmem_ledger_check(test, "DMA direction, DMA_NONE request");
+	drvmem_dma_expect_refused(test, r, "DMA direction, DMA_NONE buffer");
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(drvmem_dma_vfree_action, vfree, const void *);
@@ -937,15 +945,7 @@ static void drvmem_dma_request_with_vmalloc_buffer_is_refused(struct kunit *test
 	ret = kunit_add_action_or_reset(test, drvmem_dma_vfree_action, vbuf);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	r->req.bufs[0].cpu_addr = vbuf;
-	drvmem_ledger_begin(test, "drvmem_dma_");
-	ret = drvmem_dma_submit_req(r);
-	drvmem_ledger_end(test);
-	KUNIT_EXPECT_EQ_MSG(test, ret, -EINVAL,
-			    "streaming DMA, vmalloc buffer: submit returned %d, want -EINVAL",
-			    ret);
-	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_MAP),
-			    0, "streaming DMA, vmalloc buffer: buffers left mapped");
-	drvmem_ledger_check(test, "streaming DMA, vmalloc buffer");
+	drvmem_dma_expect_refused(test, r, "streaming DMA, vmalloc buffer");
 }
 
 /*

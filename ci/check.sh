@@ -5,7 +5,8 @@
 # everything `make kunit` does (UML) on every kernel line drvmem is tested
 # on (CHECK_KERNELS, default "6.12 7.2"; KERNEL_SRC instead: that tree
 # alone), then the same suites on QEMU x86_64 with SMP on the newest of them
-# (CHECK_X86_64=0 skips that tier), and a seeded sample of make mutants on
+# (CHECK_X86_64=0 skips that tier; CHECK_UML=0 the UML tiers, for a CI
+# job per tier: ci/templates/), and a seeded sample of make mutants on
 # the first kernel (CHECK_MUTANTS=0 skips it).  Each self-test, static check,
 # KUnit case and mutant counts once, and each tier prints its own count; the last line is
 # "N passed, N failed" (and ", N skipped" when some were).  Fails if
@@ -96,6 +97,31 @@ mutants() {
 	fi
 }
 
+selftest_label() {
+	[ -z "$1" ] || echo " (the validators reject broken copies)"
+}
+
+# citemplates - the CI templates pass their validators, and the validators
+# reject broken copies (skipped, with the packages named, without npm)
+citemplates() {
+	for mode in "" --selftest; do
+		# shellcheck disable=SC2086 # no argument, or one
+		out=$("$REPO/ci/citemplates.sh" $mode 2>&1)
+		rc=$?
+		printf '%s\n' "$out" | sed 's/^/drvmem check: templates: /'
+		if [ "$rc" -eq 77 ]; then
+			skip=$((skip + 1))
+			echo "drvmem check: skipped - the CI templates (install nodejs npm)"
+		elif [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q '^ok '; then
+			pass=$((pass + 1))
+			echo "drvmem check: ok - the CI templates$(selftest_label "$mode")"
+		else
+			fail=$((fail + 1))
+			echo "drvmem check: FAILED - the CI templates$(selftest_label "$mode")"
+		fi
+	done
+}
+
 # Every suite must run, drvmem's and the example's, unless FILTER picks some.
 SUITES=
 if [ -z "${FILTER:-}" ]; then
@@ -125,11 +151,15 @@ done
 echo "drvmem check: static checks against $TREE"
 check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
 check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
+check "checkpatch flags the chapter's strcpy example, not its correction" \
+	env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" errata
 check "shellcheck on ci/ and .ci/run" shellscripts
 check "the project's Coccinelle rules on the reference drivers" "$REPO/ci/drvmem.sh" cocci
+citemplates
 for k in $KERNELS; do
 	[ "$k" = src ] || export KERNEL="$k"
-	echo "drvmem check: KUnit suites under UML, kernel $k"
+	[ "${CHECK_UML:-1}" = 0 ] || echo "drvmem check: KUnit suites under UML, kernel $k"
+	[ "${CHECK_UML:-1}" != 0 ] || continue
 	kunit_tier "um-$k" kunit
 	if [ -z "${mutated:-}" ] && [ "${CHECK_MUTANTS:-1}" != 0 ]; then
 		mutated=1

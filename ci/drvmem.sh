@@ -12,6 +12,8 @@
 #   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and the headers
 #   drvmem.sh cocci          the project's Coccinelle rules (ci/cocci/) on
 #                            the reference drivers
+#   drvmem.sh errata         checkpatch tells the chapter's kmalloc example
+#                            from the corrected one (docs/errata.md, 3)
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -69,7 +71,8 @@ TOOLS_um='make:make gcc:gcc /usr/include/stdio.h:libc6-dev bc:bc bison:bison
 flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
-TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle"
+TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle node:nodejs
+npm:npm"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 
@@ -412,6 +415,60 @@ cocci() {
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
+# errata TREE - checkpatch --strict flags the chapter's kmalloc example
+# (strcpy, the OOM message) and passes the corrected one (docs/errata.md, 3).
+# The two are functions around the chapter's lines, as a driver has them.
+errata() {
+	tmp=$(mktemp -d) || return 1
+	cat >"$tmp/chapter.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+static int example(void)
+{
+	char *buffer = kmalloc(1024, GFP_KERNEL);
+
+	if (!buffer) {
+		printk(KERN_ERR "Failed to allocate memory\n");
+		return -ENOMEM;
+	}
+	strcpy(buffer, "Hello");
+	kfree(buffer);
+	return 0;
+}
+EOF
+	cat >"$tmp/corrected.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+static int example(void)
+{
+	char *buffer = kmalloc(1024, GFP_KERNEL);
+
+	if (!buffer)
+		return -ENOMEM;
+	strscpy(buffer, "Hello", 1024);
+	kfree(buffer);
+	return 0;
+}
+EOF
+	set -- perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types --ignore FILE_PATH_CHANGES -f
+	chapter=$("$@" "$tmp/chapter.c" 2>&1) || :
+	corrected=$("$@" "$tmp/corrected.c" 2>&1) || :
+	rm -rf "$tmp"
+	ok=0
+	for type in STRCPY OOM_MESSAGE; do
+		printf '%s\n' "$chapter" | grep -q ":$type:" || {
+			echo "checkpatch did not flag the chapter's kmalloc example with $type:"
+			printf '%s\n' "$chapter"
+			ok=1
+		}
+	done
+	[ -z "$corrected" ] || {
+		echo "checkpatch flags the corrected kmalloc example:"
+		printf '%s\n' "$corrected"
+		ok=1
+	}
+	return $ok
+}
+
 cmd=${1:-}
 case $cmd in
 tools)
@@ -422,14 +479,14 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | checkpatch | kerneldoc | kunit | kunit-x86_64)
+tree | stage | unstage | checkpatch | kerneldoc | errata | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|errata|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
@@ -437,6 +494,7 @@ stage) stage "$t" ;;
 unstage) unstage "$t" ;;
 checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
+errata) errata "$t" ;;
 kunit)
 	lock
 	stage "$t"

@@ -4,7 +4,7 @@
 at a time, and show that a test fails on each.
 
 Usage: mutants.py [--list] [--sample N] [--seed S] [--only OP[,OP]]
-                  [--match TEXT] [--report FILE]
+                  [--match TEXT]... [--report FILE]
 
 Mutants are generated from the code of drivers-under-test/*.c (so they
 follow the drivers as they change), by these operators:
@@ -441,8 +441,15 @@ def stage_copy():
         shutil.rmtree(COPY)
     # new file times: kbuild must not take an object built from an
     # earlier mutant for one built from this copy
+    # not the cache either, where a CI keeps it inside the checkout
+    cache = os.path.realpath(CACHE)
+
+    def ignore(d, names):
+        return [n for n in names if n == ".git" or
+                os.path.realpath(os.path.join(d, n)) == cache]
+
     shutil.copytree(REPO, COPY, symlinks=True, copy_function=shutil.copy,
-                    ignore=shutil.ignore_patterns(".git"))
+                    ignore=ignore)
 
 
 def run_kunit(filt, json_path, log_path):
@@ -581,7 +588,8 @@ def main():
     ap.add_argument("--sample", type=int, default=0)
     ap.add_argument("--seed", default="drvmem")
     ap.add_argument("--only", default="", help="operators, comma-separated")
-    ap.add_argument("--match", default="", help="only mutants whose key has TEXT")
+    ap.add_argument("--match", action="append", default=[],
+                    help="only mutants whose key has TEXT (repeatable: any of them)")
     ap.add_argument("--report", default=os.path.join(CACHE, "mutants", "report.txt"))
     args = ap.parse_args()
 
@@ -593,7 +601,7 @@ def main():
     if args.only:
         mutants = [m for m in mutants if m.op in args.only.split(",")]
     if args.match:
-        mutants = [m for m in mutants if args.match in m.key]
+        mutants = [m for m in mutants if any(t in m.key for t in args.match)]
     if args.sample:
         mutants = sample(mutants, args.sample, args.seed)
     if args.list:

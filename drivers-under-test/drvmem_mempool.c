@@ -191,6 +191,8 @@ static void drvmem_mempool_execute(struct drvmem_mempool_cmd *cmd)
  *	never fails for lack of memory, it waits for an earlier request to
  *	return its elements; %GFP_ATOMIC or %GFP_NOWAIT from atomic context:
  *	the request may fail once the reserves are used up.
+ * @csum: where to store the checksum the device computed over the data it
+ *	saw, or NULL
  *
  * Takes one element from each pool, always in the same order, and returns
  * them all before it returns, so a waiter is always woken by a request
@@ -200,7 +202,7 @@ static void drvmem_mempool_execute(struct drvmem_mempool_cmd *cmd)
  * only with a @gfp that may not sleep.
  */
 int drvmem_mempool_submit(struct drvmem_mempool_dev *md, u32 tag,
-			  const void *data, size_t len, gfp_t gfp)
+			  const void *data, size_t len, gfp_t gfp, u32 *csum)
 {
 	struct drvmem_mempool_cmd *cmd;
 	int ret = -ENOMEM;
@@ -233,8 +235,11 @@ int drvmem_mempool_submit(struct drvmem_mempool_dev *md, u32 tag,
 
 	drvmem_mempool_execute(cmd);
 	ret = cmd->status->result;
-	if (!ret)
+	if (!ret) {
 		atomic_long_inc(&md->completed);
+		if (csum)
+			*csum = cmd->status->csum;
+	}
 
 	mempool_free(cmd->status, &md->status_pool);
 out_free_bounce:
@@ -269,7 +274,7 @@ int drvmem_mempool_submit_chained(struct drvmem_mempool_dev *md, u32 tag,
 	int ret;
 
 	spin_lock_irqsave(&md->chain_lock, flags);
-	ret = drvmem_mempool_submit(md, tag, data, len, GFP_ATOMIC);
+	ret = drvmem_mempool_submit(md, tag, data, len, GFP_ATOMIC, NULL);
 	spin_unlock_irqrestore(&md->chain_lock, flags);
 	return ret;
 }

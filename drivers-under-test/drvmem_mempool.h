@@ -109,7 +109,7 @@ void drvmem_mempool_pool_destroy(struct drvmem_mempool_dev *md,
 mempool_t *drvmem_mempool_pool(struct drvmem_mempool_dev *md,
 			       enum drvmem_mempool_kind kind);
 int drvmem_mempool_submit(struct drvmem_mempool_dev *md, u32 tag,
-			  const void *data, size_t len, gfp_t gfp);
+			  const void *data, size_t len, gfp_t gfp, u32 *csum);
 int drvmem_mempool_submit_chained(struct drvmem_mempool_dev *md, u32 tag,
 				  const void *data, size_t len);
 

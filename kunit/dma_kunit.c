@@ -226,6 +226,26 @@ static int drvmem_dma_submit_req(struct drvmem_dma_test_req *r)
 	return ret;
 }
 
+/* A scatterlist request over three new buffers (128, 2048, 512 B). */
+static struct drvmem_dma_sg_request *
+drvmem_dma_new_sg_req(struct kunit *test, enum dma_data_direction dir)
+{
+	static const size_t lens[] = { 128, 2048, 512 };
+	struct drvmem_dma_sg_request *req;
+	unsigned int i;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, req);
+	req->nr_bufs = ARRAY_SIZE(lens);
+	req->dir = dir;
+	for (i = 0; i < req->nr_bufs; i++) {
+		req->len[i] = lens[i];
+		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
+	}
+	return req;
+}
+
 static u32 drvmem_dma_ctrl_for(enum dma_data_direction dir)
 {
 	u32 ctrl = DRVMEM_DMA_DESC_OWN;
@@ -1032,8 +1052,8 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	struct drvmem_dma_test_req *r;
 	struct drvmem_dma_buf *buf;
 	unsigned int i, slot;
+	u8 *src, *data;
 	size_t len;
-	u8 *src;
 	int ret;
 
 	drvmem_dma_bind(test, "drvmem-dma");
@@ -1044,6 +1064,10 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	/* new data shorter than the buffer, whose tail stays zero */
 	len = buf->len - 16;
 	memset(src, 0x3c, len);
+	/* written from a copy of exactly @len bytes: one byte more is KASAN's */
+	data = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	memcpy(data, src, len);
 	t->watch = buf->cpu_addr;
 	t->want = src;
 	t->watch_len = buf->len;
@@ -1054,7 +1078,7 @@ static void drvmem_dma_write_tx_syncs_around_cpu_access(struct kunit *test)
 	/* The device has sent the buffer; the CPU refills it and re-arms it. */
 	slot = drvmem_dma_slot(r->req.first, 0);
 	drvmem_dma_device_done(t->dma, slot);
-	ret = drvmem_dma_write_tx(t->dma, &r->req, 0, src, len);
+	ret = drvmem_dma_write_tx(t->dma, &r->req, 0, data, len);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "DMA sync, write: failed");
 	KUNIT_EXPECT_TRUE_MSG(test, drvmem_dma_device_owns(t->dma, slot),
 			      "DMA sync, write: buffer not handed back to the device");
@@ -1142,7 +1166,6 @@ static void drvmem_dma_cpu_access_waits_for_the_device(struct kunit *test)
  */
 static void drvmem_dma_sg_request_maps_and_unmaps_whole_list(struct kunit *test)
 {
-	static const size_t lens[] = { 128, 2048, 512 };
 	struct drvmem_dma_sg_request *req;
 	struct drvmem_dma_test *t = test->priv;
 	struct drvmem_dma_desc *desc;
@@ -1151,16 +1174,9 @@ static void drvmem_dma_sg_request_maps_and_unmaps_whole_list(struct kunit *test)
 	int ret;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, req);
-	req->nr_bufs = ARRAY_SIZE(lens);
-	req->dir = DMA_FROM_DEVICE;
-	for (i = 0; i < req->nr_bufs; i++) {
-		req->len[i] = lens[i];
-		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
-		total += lens[i];
-	}
+	req = drvmem_dma_new_sg_req(test, DMA_FROM_DEVICE);
+	for (i = 0; i < req->nr_bufs; i++)
+		total += req->len[i];
 
 	drvmem_ledger_begin(test, "drvmem_dma_");
 	ret = drvmem_dma_submit_sg(t->dma, req);
@@ -1192,6 +1208,122 @@ static void drvmem_dma_sg_request_maps_and_unmaps_whole_list(struct kunit *test)
 	drvmem_ledger_check(test, "DMA scatterlist, submit then complete");
 }
 
+/* Requests taking turns through the ring: enough to go round it twice. */
+#define DRVMEM_DMA_TURNS	(2 * DRVMEM_DMA_RING_LEN / 2 + 1)
+
+/**
+ * struct drvmem_dma_turns - two requests of one kind taking turns
+ * @sg: scatterlist requests, else requests of single mappings
+ * @req: the two requests of single mappings
+ * @sg_req: the two scatterlist requests
+ * @sg_in_flight: which scatterlist requests are submitted
+ */
+struct drvmem_dma_turns {
+	bool sg;
+	struct drvmem_dma_test_req *req[2];
+	struct drvmem_dma_sg_request *sg_req[2];
+	bool sg_in_flight[2];
+};
+
+static int drvmem_dma_turn_submit(struct drvmem_dma_turns *tu,
+				  struct drvmem_dma *dma, unsigned int i)
+{
+	int ret;
+
+	if (!tu->sg)
+		return drvmem_dma_submit_req(tu->req[i]);
+	ret = drvmem_dma_submit_sg(dma, tu->sg_req[i]);
+	tu->sg_in_flight[i] = !ret;
+	return ret;
+}
+
+static void drvmem_dma_turn_complete(struct drvmem_dma_turns *tu,
+				     struct drvmem_dma *dma, unsigned int i)
+{
+	if (!tu->sg) {
+		drvmem_dma_finish(tu->req[i]);
+	} else if (tu->sg_in_flight[i]) {
+		drvmem_dma_complete_sg(dma, tu->sg_req[i]);
+		tu->sg_in_flight[i] = false;
+	}
+}
+
+/* The ring slots request @i holds: its first and how many. */
+static unsigned int drvmem_dma_turn_slots(const struct drvmem_dma_turns *tu,
+					  unsigned int i, unsigned int *first)
+{
+	if (!tu->sg) {
+		*first = tu->req[i]->req.first;
+		return tu->req[i]->req.nr_bufs;
+	}
+	*first = tu->sg_req[i]->first;
+	return tu->sg_req[i]->nents;
+}
+
+static void drvmem_dma_turns_desc(const bool *sg, char *desc)
+{
+	strscpy(desc, *sg ? "scatterlist requests" : "single mappings",
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+static const bool drvmem_dma_turn_kinds[] = { false, true };
+
+KUNIT_ARRAY_PARAM(drvmem_dma_turns, drvmem_dma_turn_kinds,
+		  drvmem_dma_turns_desc);
+
+/*
+ * Pattern: a descriptor ring shared by the requests in flight.  Test that
+ * completing the oldest request gives its ring slots back (two requests
+ * take turns until the ring went round twice) and takes back its own
+ * descriptors only: those of the request after it stay with the device.
+ */
+static void drvmem_dma_completion_gives_back_only_its_slots(struct kunit *test)
+{
+	static const struct drvmem_dma_layout two[] = {
+		{ 64, DMA_TO_DEVICE }, { 128, DMA_FROM_DEVICE },
+	};
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_turns tu = { .sg = *(const bool *)test->param_value };
+	unsigned int n, i, first, nr, cur, old;
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	for (i = 0; i < 2; i++) {
+		if (tu.sg)
+			tu.sg_req[i] = drvmem_dma_new_sg_req(test, DMA_TO_DEVICE);
+		else
+			tu.req[i] = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
+						       two, ARRAY_SIZE(two));
+	}
+	ret = drvmem_dma_turn_submit(&tu, t->dma, 0);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "DMA ring, request 0: submit failed");
+	for (n = 1; n <= DRVMEM_DMA_TURNS; n++) {
+		cur = n % 2;
+		old = !cur;
+		ret = drvmem_dma_turn_submit(&tu, t->dma, cur);
+		if (ret) {
+			KUNIT_FAIL(test,
+				   "DMA ring, request %u of %u refused with %d, one request in flight: a completed request did not give its ring slots back",
+				   n, DRVMEM_DMA_TURNS, ret);
+			break;
+		}
+		drvmem_dma_turn_complete(&tu, t->dma, old);
+		nr = drvmem_dma_turn_slots(&tu, cur, &first);
+		for (i = 0; i < nr; i++)
+			if (!drvmem_dma_device_owns(t->dma, drvmem_dma_slot(first, i)))
+				break;
+		if (i < nr) {
+			KUNIT_FAIL(test,
+				   "DMA ring, request %u: completing request %u took descriptor %u of %u (slot %u) of the request after it from the device",
+				   n, n - 1, i, nr, drvmem_dma_slot(first, i));
+			break;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		drvmem_dma_turn_complete(&tu, t->dma, i);
+	drvmem_dma_ring_is_clean(test, "DMA ring, every request completed");
+}
+
 static struct kunit_case drvmem_dma_streaming_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_dma_request_maps_and_unmaps_in_each_direction,
 			 drvmem_dma_dir_gen_params),
@@ -1202,6 +1334,8 @@ static struct kunit_case drvmem_dma_streaming_test_cases[] = {
 	KUNIT_CASE(drvmem_dma_write_tx_syncs_around_cpu_access),
 	KUNIT_CASE(drvmem_dma_cpu_access_waits_for_the_device),
 	KUNIT_CASE(drvmem_dma_sg_request_maps_and_unmaps_whole_list),
+	KUNIT_CASE_PARAM(drvmem_dma_completion_gives_back_only_its_slots,
+			 drvmem_dma_turns_gen_params),
 	{}
 };
 
@@ -1224,19 +1358,14 @@ static void drvmem_dma_request_unwinds_when_any_mapping_fails(struct kunit *test
 /* Two full requests fill the ring. */
 static_assert(2 * DRVMEM_DMA_MAX_BUFS == DRVMEM_DMA_RING_LEN);
 
-/*
- * Pattern: the same unwind when the ring is full after every buffer was
- * mapped.  Test that a request refused with -EBUSY unmaps all its buffers.
- */
-static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
+/* Fill the ring with two requests of DRVMEM_DMA_MAX_BUFS buffers: @r[0..1]. */
+static void drvmem_dma_fill_ring(struct kunit *test,
+				 struct drvmem_dma_test_req **r)
 {
-	static const char what[] = "streaming DMA, ring full, submit";
 	struct drvmem_dma_layout fill[DRVMEM_DMA_MAX_BUFS];
-	struct drvmem_dma_test_req *r[3];
 	unsigned int i;
 	int ret;
 
-	drvmem_dma_bind(test, "drvmem-dma");
 	for (i = 0; i < ARRAY_SIZE(fill); i++)
 		fill[i] = (struct drvmem_dma_layout){ 64, DMA_TO_DEVICE };
 	for (i = 0; i < 2; i++) {
@@ -1244,8 +1373,22 @@ static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
 					  DRVMEM_DMA_MAX_BUFS);
 		ret = drvmem_dma_submit_req(r[i]);
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0,
-				    "streaming DMA, filling the ring: request %u", i);
+				    "DMA ring, filling it: request %u", i);
 	}
+}
+
+/*
+ * Pattern: the same unwind when the ring is full after every buffer was
+ * mapped.  Test that a request refused with -EBUSY unmaps all its buffers.
+ */
+static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
+{
+	static const char what[] = "streaming DMA, ring full, submit";
+	struct drvmem_dma_test_req *r[3];
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_fill_ring(test, r);
 	r[2] = drvmem_dma_new_req(test, &drvmem_dma_reference_ops,
 				  drvmem_dma_mixed, ARRAY_SIZE(drvmem_dma_mixed));
 
@@ -1273,22 +1416,12 @@ static void drvmem_dma_request_unmaps_all_when_ring_is_full(struct kunit *test)
 static void drvmem_dma_sg_request_fails_cleanly_when_mapping_fails(struct kunit *test)
 {
 	static const char what[] = "DMA scatterlist mapping failed, submit";
-	static const size_t lens[] = { 128, 2048, 512 };
 	struct drvmem_dma_sg_request *req;
 	struct drvmem_dma_test *t = test->priv;
-	unsigned int i;
 	int ret;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, req);
-	req->nr_bufs = ARRAY_SIZE(lens);
-	req->dir = DMA_TO_DEVICE;
-	for (i = 0; i < req->nr_bufs; i++) {
-		req->len[i] = lens[i];
-		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
-	}
+	req = drvmem_dma_new_sg_req(test, DMA_TO_DEVICE);
 
 	drvmem_ledger_begin(test, "drvmem_dma_");
 	KUNIT_ASSERT_EQ(test, drvmem_dma_fail_nth(test, t->dev, 1), 0);
@@ -1302,6 +1435,38 @@ static void drvmem_dma_sg_request_fails_cleanly_when_mapping_fails(struct kunit 
 		drvmem_dma_complete_sg(t->dma, req);
 	drvmem_dma_ring_is_clean(test, what);
 	drvmem_ledger_check(test, what);
+}
+
+/*
+ * Pattern: the scatterlist request's unwind when the ring is full after
+ * the list was mapped.  Test that it is refused with -EBUSY, unmapping the
+ * list once, with the direction it was mapped with, and freeing it.
+ */
+static void drvmem_dma_sg_request_unmaps_when_ring_is_full(struct kunit *test)
+{
+	static const char what[] = "DMA scatterlist, ring full, submit";
+	struct drvmem_dma_test *t = test->priv;
+	struct drvmem_dma_sg_request *req;
+	struct drvmem_dma_test_req *r[2];
+	int ret;
+
+	drvmem_dma_bind(test, "drvmem-dma");
+	drvmem_dma_fill_ring(test, r);
+	req = drvmem_dma_new_sg_req(test, DMA_FROM_DEVICE);
+
+	drvmem_ledger_begin(test, "drvmem_dma_");
+	ret = drvmem_dma_submit_sg(t->dma, req);
+	drvmem_ledger_end(test);
+
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY, "%s: returned %d, want -EBUSY",
+			    what, ret);
+	if (!ret)
+		drvmem_dma_complete_sg(t->dma, req);
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_DMA_SG),
+			    0, "%s: scatterlist left mapped", what);
+	drvmem_ledger_check(test, what);
+	drvmem_dma_finish(r[0]);
+	drvmem_dma_finish(r[1]);
 }
 
 static int drvmem_dma_sg_step_run(struct kunit *test, void *ctx)
@@ -1324,7 +1489,6 @@ static void drvmem_dma_sg_step_undo(struct kunit *test, void *ctx)
  */
 static void drvmem_dma_sg_submit_unwinds_at_every_fault_point(struct kunit *test)
 {
-	static const size_t lens[] = { 128, 2048, 512 };
 	struct drvmem_dma_sg_request *req;
 	const struct drvmem_step step = {
 		.name = "scatterlist submit",
@@ -1335,18 +1499,9 @@ static void drvmem_dma_sg_submit_unwinds_at_every_fault_point(struct kunit *test
 		/* sg_alloc_table() */
 		.min_points = 1,
 	};
-	unsigned int i;
 
 	drvmem_dma_bind(test, "drvmem-dma");
-	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, req);
-	req->nr_bufs = ARRAY_SIZE(lens);
-	req->dir = DMA_BIDIRECTIONAL;
-	for (i = 0; i < req->nr_bufs; i++) {
-		req->len[i] = lens[i];
-		req->cpu_addr[i] = kunit_kzalloc(test, lens[i], GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, req->cpu_addr[i]);
-	}
+	req = drvmem_dma_new_sg_req(test, DMA_BIDIRECTIONAL);
 	drvmem_sweep(test, &step, req);
 	drvmem_dma_ring_is_clean(test, "scatterlist submit sweep, after it");
 }
@@ -1355,6 +1510,7 @@ static struct kunit_case drvmem_dma_unwind_test_cases[] = {
 	KUNIT_CASE(drvmem_dma_request_unwinds_when_any_mapping_fails),
 	KUNIT_CASE(drvmem_dma_request_unmaps_all_when_ring_is_full),
 	KUNIT_CASE(drvmem_dma_sg_request_fails_cleanly_when_mapping_fails),
+	KUNIT_CASE(drvmem_dma_sg_request_unmaps_when_ring_is_full),
 	KUNIT_CASE(drvmem_dma_sg_submit_unwinds_at_every_fault_point),
 	{}
 };

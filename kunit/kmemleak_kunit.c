@@ -15,18 +15,38 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 
+#include "broken/kmemleak_broken.h"
 #include "kit/drvmem_kit.h"
 
 /* kmemleak's minimum age of an object it reports, and a margin */
 #define DRVMEM_KMEMLEAK_AGE_MS		5100
 
-/* when the suite started: earlier suites' objects are older than this */
-static unsigned long drvmem_kmemleak_suite_start;
+/**
+ * struct drvmem_kmemleak_run - what the suite's cases share
+ * @start: when the suite started: earlier suites' objects are older
+ * @leaker: a broken driver whose work item lost buffers, in the first case
+ * @leaked: when it did
+ *
+ * kmemleak judges an object 5 seconds after it was allocated: the leak is
+ * made in the first case and judged in the last, so this lives as long as
+ * the suite, which test->priv does not.
+ */
+static struct drvmem_kmemleak_run {
+	unsigned long start;
+	struct drvmem_kmemleak_broken leaker;
+	unsigned long leaked;
+} drvmem_kmemleak_run;
 
 static int drvmem_kmemleak_suite_init(struct kunit_suite *suite)
 {
-	drvmem_kmemleak_suite_start = jiffies;
+	drvmem_kmemleak_run.start = jiffies;
+	drvmem_kmemleak_run.leaked = jiffies;
 	return 0;
+}
+
+static void drvmem_kmemleak_suite_exit(struct kunit_suite *suite)
+{
+	drvmem_kmemleak_broken_reclaim(&drvmem_kmemleak_run.leaker);
 }
 
 /* Wait until what was allocated before @since is old enough to report. */
@@ -39,18 +59,96 @@ static void drvmem_kmemleak_age(unsigned long since)
 }
 
 /*
+ * Pattern: "Memory Debugging": what the ledger cannot see.  Test that a
+ * buffer a driver's work item allocates and loses is no finding of the
+ * ledger (it records the test's task), which is why kmemleak's scan runs
+ * after every suite: the last case of this suite shows it finds the leak.
+ */
+static void drvmem_kmemleak_worker_leak_escapes_the_ledger(struct kunit *test)
+{
+	struct drvmem_kmemleak_broken *b = &drvmem_kmemleak_run.leaker;
+
+	drvmem_ledger_begin(test, "drvmem_kmemleak_broken_");
+	drvmem_kmemleak_broken_run(b);
+	drvmem_ledger_end(test);
+	drvmem_kmemleak_broken_canary(b);
+	drvmem_kmemleak_run.leaked = jiffies;
+	KUNIT_EXPECT_EQ(test, b->nr, DRVMEM_KMEMLEAK_BROKEN_NR);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "a work item loses buffers"));
+}
+
+/*
+ * Scan once everything allocated before @since is old enough; return how
+ * many of the buffers the first case's work item lost kmemleak reported,
+ * and in @canaries how many of those the test's own task lost.
+ */
+static unsigned int drvmem_kmemleak_scan_after(struct kunit *test,
+					       unsigned long since,
+					       const char **reports,
+					       unsigned int *canaries)
+{
+	char first[DRVMEM_KMEMLEAK_LINE];
+	unsigned int nr;
+
+	drvmem_kmemleak_age(since);
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, reports), 0);
+	*canaries = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_canary",
+					   true, NULL, 0);
+	nr = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_work",
+				    true, first, sizeof(first));
+	kunit_info(test, "kmemleak reported %u of the %u buffers a work item lost, %u of the %u the test's task lost%s%s\n",
+		   nr, DRVMEM_KMEMLEAK_BROKEN_NR, *canaries,
+		   DRVMEM_KMEMLEAK_BROKEN_NR, nr ? "; the first: " : "", first);
+	return nr;
+}
+
+/*
+ * Pattern: "Memory Debugging" (kmemleak).  Test that the scan after the
+ * run finds the buffers the first case's work item lost.  kmemleak may
+ * miss one a stale copy of its pointer still refers to (a stack slot of
+ * the kworker, a saved register: measured, 5 and 8 of the 8 reported in
+ * two runs), so the test wants one report of the 8, and prints how many.
+ * Where kmemleak does not report the buffers the test's own task lost
+ * either (seen under UML on 7.2: no report at all), it cannot see a leak
+ * in this kernel, and the test is skipped, saying so.
+ */
+static void drvmem_kmemleak_scan_finds_the_worker_leak(struct kunit *test)
+{
+	unsigned int nr, canaries;
+	const char *reports;
+
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_run.leaker.nr,
+			DRVMEM_KMEMLEAK_BROKEN_NR);
+	nr = drvmem_kmemleak_scan_after(test, drvmem_kmemleak_run.leaked,
+					&reports, &canaries);
+	if (!canaries)
+		kunit_skip(test,
+			   "kmemleak reported none of the %u buffers the test's own task lost: it cannot see leaks in this kernel",
+			   DRVMEM_KMEMLEAK_BROKEN_NR);
+	KUNIT_EXPECT_GE_MSG(test, nr, 1,
+			    "leak check after the run: a work item lost %u buffers the ledger did not see; kmemleak reported none of them",
+			    DRVMEM_KMEMLEAK_BROKEN_NR);
+}
+
+/*
  * Pattern: "Memory Debugging" (kmemleak) over the whole run.  Test that,
  * after every other suite, kmemleak finds no unreferenced object whose
- * allocation backtrace names drvmem's code.
+ * allocation backtrace names drvmem's code (the broken fixtures, which
+ * leak on purpose, aside).  Only a scan that saw the buffers the test's
+ * task lost on purpose can vouch for the rest: without them the test is
+ * skipped.
  */
 static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
 {
 	char first[DRVMEM_KMEMLEAK_LINE];
+	unsigned int nr, canaries;
 	const char *reports;
-	unsigned int nr;
 
-	drvmem_kmemleak_age(drvmem_kmemleak_suite_start);
-	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, &reports), 0);
+	drvmem_kmemleak_scan_after(test, drvmem_kmemleak_run.start, &reports,
+				   &canaries);
+	if (!canaries)
+		kunit_skip(test,
+			   "kmemleak did not see the buffers lost on purpose: a clean scan would prove nothing");
 	nr = drvmem_kmemleak_report(reports, "drvmem_", false, first, sizeof(first));
 	KUNIT_EXPECT_EQ_MSG(test, nr, 0,
 			    "leak check after the run: %u unreferenced objects allocated by drvmem code, the first: %s",
@@ -58,6 +156,8 @@ static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
 }
 
 static struct kunit_case drvmem_kmemleak_cases[] = {
+	KUNIT_CASE(drvmem_kmemleak_worker_leak_escapes_the_ledger),
+	KUNIT_CASE_SLOW(drvmem_kmemleak_scan_finds_the_worker_leak),
 	KUNIT_CASE_SLOW(drvmem_kmemleak_run_leaked_nothing),
 	{}
 };
@@ -65,6 +165,7 @@ static struct kunit_case drvmem_kmemleak_cases[] = {
 static struct kunit_suite drvmem_kmemleak_suite = {
 	.name = "drvmem_kmemleak",
 	.suite_init = drvmem_kmemleak_suite_init,
+	.suite_exit = drvmem_kmemleak_suite_exit,
 	.init = drvmem_kit_init,
 	.test_cases = drvmem_kmemleak_cases,
 };

@@ -833,7 +833,7 @@ static void drvmem_mempool_submit_completes_under_allocation_failures(struct kun
 		/* odd: the I/O path; even: chained from the completion path */
 		if (i % 2)
 			ret = drvmem_mempool_submit(md, i, data, sizeof(data),
-						    GFP_NOIO);
+						    GFP_NOIO, NULL);
 		else
 			ret = drvmem_mempool_submit_chained(md, i, data,
 							    sizeof(data));
@@ -891,7 +891,8 @@ static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct k
 	}
 
 	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
-	ret = drvmem_mempool_submit(md, 1, data, sizeof(data), GFP_ATOMIC);
+	ret = drvmem_mempool_submit(md, 1, data, sizeof(data), GFP_ATOMIC,
+				    NULL);
 	drvmem_fault_end(test);
 	KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM,
 			    "mempool forward progress: GFP_ATOMIC submit with the buffer reserve empty");
@@ -903,10 +904,40 @@ static void drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve(struct k
 	drvmem_mempool_expect_reserves_whole(test, md, "elements returned");
 
 	KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, drvmem_mempool_submit), 0);
-	ret = drvmem_mempool_submit(md, 2, data, sizeof(data), GFP_NOIO);
+	ret = drvmem_mempool_submit(md, 2, data, sizeof(data), GFP_NOIO, NULL);
 	drvmem_fault_end(test);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
 			    "mempool forward progress: GFP_NOIO submit once the reserve is back");
+}
+
+/*
+ * Pattern: Memory Pools on a request path.  Test that a request of the
+ * largest size reaches the device whole: the checksum it reports is that
+ * of the caller's bytes, no more and no fewer, and nothing is read or
+ * written past either buffer (the data is an allocation of exactly its
+ * size, under KASAN).
+ */
+static void drvmem_mempool_submit_delivers_the_data(struct kunit *test)
+{
+	struct drvmem_mempool_dev *md = drvmem_mempool_bind(test);
+	u32 csum = 0, want = 0;
+	unsigned int i;
+	u8 *data;
+	int ret;
+
+	data = kunit_kmalloc(test, DRVMEM_MEMPOOL_BUF_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	for (i = 0; i < DRVMEM_MEMPOOL_BUF_SIZE; i++) {
+		data[i] = i * 7 + 1;
+		want = want * 31 + data[i];
+	}
+	ret = drvmem_mempool_submit(md, 1, data, DRVMEM_MEMPOOL_BUF_SIZE,
+				    GFP_NOIO, &csum);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "mempool request of %u B: submit",
+			    DRVMEM_MEMPOOL_BUF_SIZE);
+	KUNIT_EXPECT_EQ_MSG(test, csum, want,
+			    "mempool request of %u B: the device saw other bytes than the caller's",
+			    DRVMEM_MEMPOOL_BUF_SIZE);
 }
 
 static struct kunit_case drvmem_mempool_cases[] = {
@@ -925,6 +956,7 @@ static struct kunit_case drvmem_mempool_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_mempool_destroy_frees_everything,
 			 drvmem_mempool_kind_gen_params),
 	KUNIT_CASE(drvmem_mempool_probe_unwinds_at_every_fault_point),
+	KUNIT_CASE(drvmem_mempool_submit_delivers_the_data),
 	KUNIT_CASE(drvmem_mempool_submit_completes_under_allocation_failures),
 	KUNIT_CASE(drvmem_mempool_submit_atomic_fails_cleanly_on_empty_reserve),
 	{}

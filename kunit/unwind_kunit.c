@@ -32,7 +32,10 @@ static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
 		/* kzalloc, kmalloc, vmalloc, kmem_cache_create */
 		.drv = "drvmem-unwind",
 		.owner = "drvmem_unwind_",
-		.held = { [DRVMEM_SLAB] = 2, [DRVMEM_VMALLOC] = 1 },
+		.held = {
+			[DRVMEM_SLAB] = 2, [DRVMEM_VMALLOC] = 1,
+			[DRVMEM_CACHE] = 1,
+		},
 		.points = 4,
 	},
 	{
@@ -46,7 +49,7 @@ static const struct drvmem_unwind_case drvmem_unwind_cases[] = {
 		.held = {
 			[DRVMEM_SLAB] = 9, [DRVMEM_VMALLOC] = 1,
 			[DRVMEM_PAGES] = 1, [DRVMEM_PERCPU] = 1,
-			[DRVMEM_DMA_COHERENT] = 1,
+			[DRVMEM_DMA_COHERENT] = 1, [DRVMEM_CACHE] = 1,
 		},
 		.points = 8,
 		.note = "alloc_percpu() has no fault point in 6.12: err_free_counter\n"
@@ -110,8 +113,8 @@ static void drvmem_unwind_probe_unwinds_at_every_fault_point(struct kunit *test)
 
 /*
  * Bind two devices of one driver side by side, then unbind both, under the
- * ledger: a probe that fails, two devices sharing one state, or anything
- * left allocated is a finding.
+ * ledger: a probe that fails, two devices sharing one state or two caches
+ * of one name, or anything left allocated is a finding.
  */
 static void drvmem_unwind_two_devices(struct kunit *test, const char *drv,
 				      const char *owner)
@@ -138,6 +141,7 @@ static void drvmem_unwind_two_devices(struct kunit *test, const char *drv,
 	    platform_get_drvdata(pdev[0]) == platform_get_drvdata(pdev[1]))
 		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
 			       "%s: two devices share one state", drv);
+	drvmem_caches_check_names(test, "two devices bound side by side");
 	/* the last bound first: each device's memory in reverse order */
 	for (i = 1; i >= 0; i--)
 		if (bound[i])
@@ -162,8 +166,9 @@ KUNIT_ARRAY_PARAM_DESC(drvmem_unwind_chapter, drvmem_broken_two_devices, bug);
 
 /*
  * Pattern: the complete example as the chapter wrote it.  Test that its
- * mistake that only a second device shows is flagged: a global state (the
- * first device's memory leaks).
+ * mistakes that only a second device shows are flagged: a global state
+ * (the first device's memory leaks) and a fixed cache name (the second
+ * device's cache takes the first one's name in sysfs).
  */
 static void drvmem_unwind_chapter_version_is_flagged(struct kunit *test)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The chapter's complete example, as written (docs/errata.md, C1): state in
- * a global, which works for one device and breaks when a second one binds.
- * Never reference code:
+ * The chapter's complete example, as written (docs/errata.md, C1 and C2):
+ * state in a global, and a slab cache with a fixed name.  Each works for
+ * one device and breaks when a second one binds.  Never reference code:
  * drivers-under-test/drvmem_unwind.c is the corrected version.
  *
  * Copyright (c) 2026 drvmem authors
@@ -17,6 +17,7 @@
 
 struct drvmem_broken_state {
 	char *buf;
+	struct kmem_cache *cache;
 };
 
 /* Bug (C1): one device's state for every device, as the chapter's "dev" */
@@ -49,6 +50,40 @@ static void drvmem_broken_global_remove(struct platform_device *pdev)
 	}
 }
 
+/*
+ * Bug (C2): state per device, but every device's cache has one name.  A
+ * cache SLUB does not merge (debugging, a constructor, SLAB_NO_MERGE) is
+ * listed in sysfs under its name, and the second device's cache takes the
+ * first one's directory: two caches no tool can tell apart.
+ */
+static int drvmem_broken_fixed_name_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_state *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: a fixed name, as the chapter's "my_cache" */
+	priv->cache = kmem_cache_create("drvmem_broken_fixed", 128, 0,
+					SLAB_NO_MERGE, NULL);
+	if (!priv->cache)
+		goto err_free_priv;
+	platform_set_drvdata(pdev, priv);
+	return 0;
+
+err_free_priv:
+	kfree(priv);
+	return -ENOMEM;
+}
+
+static void drvmem_broken_fixed_name_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_state *priv = platform_get_drvdata(pdev);
+
+	kmem_cache_destroy(priv->cache);
+	kfree(priv);
+}
+
 const struct drvmem_broken drvmem_broken_two_devices[DRVMEM_BROKEN_TWO_DEVICES_NR] = {
 	{
 		.name = "drvmem-broken-global",
@@ -57,5 +92,13 @@ const struct drvmem_broken drvmem_broken_two_devices[DRVMEM_BROKEN_TWO_DEVICES_N
 		.remove = drvmem_broken_global_remove,
 		.bug = "the chapter's global device state",
 		.expect = DRVMEM_FINDING_LEAK,
+	},
+	{
+		.name = "drvmem-broken-fixed-name",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_fixed_name_probe,
+		.remove = drvmem_broken_fixed_name_remove,
+		.bug = "the chapter's fixed slab cache name",
+		.expect = DRVMEM_FINDING_PATTERN,
 	},
 };

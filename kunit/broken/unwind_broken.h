@@ -11,7 +11,7 @@
 #include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
-#define DRVMEM_BROKEN_TWO_DEVICES_NR	1
+#define DRVMEM_BROKEN_TWO_DEVICES_NR	2
 extern const struct drvmem_broken drvmem_broken_two_devices[DRVMEM_BROKEN_TWO_DEVICES_NR];
 
 #endif /* _DRVMEM_UNWIND_BROKEN_H */

@@ -19,9 +19,17 @@
  * prints (the tripwire's) and leaves the cache listed with no reference;
  * that cache is not counted here a second time.
  *
+ * The order of destruction is the ledger's: a cache that SLUB did not merge
+ * is a struct kmem_cache allocated from the cache of caches, recorded as a
+ * DRVMEM_CACHE entry (kit_cache_of_caches()) and freed when the last
+ * reference goes, so a kmem_cache_destroy() before the free of something
+ * allocated after the cache is out of order like any other free.
+ *
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <linux/kernfs.h>
+#include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -44,6 +52,19 @@ static unsigned int kit_caches_count(void)
 		n++;
 	mutex_unlock(&slab_mutex);
 	return n;
+}
+
+/**
+ * kit_cache_of_caches() - is @s the cache every struct kmem_cache is from?
+ * @s: the cache of a kmem_cache_alloc() or kmem_cache_free() event
+ *
+ * Any context: compares a pointer.
+ *
+ * Return: true for an event that creates or releases a slab cache.
+ */
+bool kit_cache_of_caches(const struct kmem_cache *s)
+{
+	return s == kmem_cache;
 }
 
 /**
@@ -173,6 +194,70 @@ bool kit_caches_check(struct drvmem_kit *kit, const char *what)
 			    what, name, nr > 1 ? ", and more caches" : "");
 	return false;
 }
+
+/*
+ * Is @s, a cache SLUB never merges, listed in sysfs under its name?  Such
+ * a cache takes its name proper, and sysfs_slab_add() first removes
+ * whatever holds that name: a second cache of one name takes the first
+ * one's directory.  A mergeable cache is listed under a unique id.
+ */
+static bool kit_cache_listed(struct kmem_cache *s)
+{
+#ifdef CONFIG_SYSFS
+	struct kernfs_node *kn;
+	bool listed;
+
+	if (!s->kobj.state_in_sysfs || !s->kobj.kset ||
+	    strcmp(kobject_name(&s->kobj), s->name))
+		return true;
+	kn = kernfs_find_and_get(s->kobj.kset->kobj.sd, s->name);
+	listed = kn == s->kobj.sd;
+	kernfs_put(kn);
+	return listed;
+#else
+	return true;
+#endif
+}
+
+/**
+ * drvmem_caches_check_names() - every cache made is told apart by its name
+ * @test: the test, with the ledger begun (its snapshot of the caches)
+ * @what: the step, for the message
+ *
+ * For code that made slab caches and holds them (devices bound): a cache
+ * that shares its name with another, as every device's cache does when
+ * the name is fixed, lost its /sys/kernel/slab directory to the other and
+ * cannot be told apart in /proc/slabinfo either.  Name a device's cache
+ * after the device (docs/errata.md, C2).
+ *
+ * Context: process; takes slab_mutex.
+ * Return: true if every cache made since the ledger began has its name to
+ * itself.
+ */
+bool drvmem_caches_check_names(struct kunit *test, const char *what)
+{
+	struct drvmem_kit *kit = kit_of(test);
+	struct kit_caches *c = &kit->caches;
+	char name[64] = "";
+	struct kmem_cache *s;
+
+	mutex_lock(&slab_mutex);
+	list_for_each_entry(s, &slab_caches, list) {
+		if (s->refcount > 0 && !kit_caches_find(c, s) &&
+		    !kit_cache_listed(s)) {
+			strscpy(name, s->name, sizeof(name));
+			break;
+		}
+	}
+	mutex_unlock(&slab_mutex);
+	if (!name[0])
+		return true;
+	kit_finding(kit, DRVMEM_FINDING_PATTERN,
+		    "%s: slab cache \"%s\" shares its name with another one, which took its sysfs directory: name a device's cache after the device",
+		    what, name);
+	return false;
+}
+EXPORT_SYMBOL_GPL(drvmem_caches_check_names);
 
 /**
  * kit_caches_init() - make room for a snapshot

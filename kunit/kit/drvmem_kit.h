@@ -38,6 +38,9 @@ struct platform_device;
  * @DRVMEM_DMA_COHERENT: coherent DMA buffers (dma_alloc_coherent, dmam_*)
  * @DRVMEM_DMA_MAP: streaming DMA mappings (dma_map_single, dma_map_page)
  * @DRVMEM_DMA_SG: streaming scatterlist mappings (dma_map_sg)
+ * @DRVMEM_CACHE: slab caches the code created (kmem_cache_create), for
+ *	the order of their destruction; a cache left behind is reported by
+ *	its name (cache.c)
  * @DRVMEM_NR_KINDS: number of kinds
  */
 enum drvmem_kind {
@@ -48,6 +51,7 @@ enum drvmem_kind {
 	DRVMEM_DMA_COHERENT,
 	DRVMEM_DMA_MAP,
 	DRVMEM_DMA_SG,
+	DRVMEM_CACHE,
 	DRVMEM_NR_KINDS,
 };
 
@@ -226,6 +230,9 @@ void drvmem_ledger_end(struct kunit *test);
 unsigned int drvmem_ledger_outstanding(struct kunit *test,
 				       enum drvmem_kind kind);
 bool drvmem_ledger_check(struct kunit *test, const char *what);
+
+/* cache.c: slab caches, beside the ledger */
+bool drvmem_caches_check_names(struct kunit *test, const char *what);
 
 /* kmemleak.c: kmemleak's scan and reports, for leaks no ledger saw */
 #define DRVMEM_KMEMLEAK_LINE	256

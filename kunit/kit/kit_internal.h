@@ -256,6 +256,7 @@ unsigned int kit_ledger_sites(struct drvmem_kit *kit, struct kit_site *sites);
 int kit_caches_init(struct drvmem_kit *kit);
 void kit_caches_exit(struct drvmem_kit *kit);
 void kit_caches_snapshot(struct drvmem_kit *kit);
+bool kit_cache_of_caches(const struct kmem_cache *s);
 unsigned int kit_caches_made(struct drvmem_kit *kit);
 bool kit_caches_check(struct drvmem_kit *kit, const char *what);
 

@@ -39,6 +39,7 @@ static const char * const drvmem_kind_name[DRVMEM_NR_KINDS] = {
 	[DRVMEM_DMA_COHERENT] = "coherent DMA buffer",
 	[DRVMEM_DMA_MAP] = "DMA mapping",
 	[DRVMEM_DMA_SG] = "DMA sg mapping",
+	[DRVMEM_CACHE] = "slab cache",
 };
 
 /*
@@ -51,6 +52,10 @@ struct drvmem_api {
 	const char *prefix;
 	const char *name;
 	unsigned int kinds;
+	/* a release API that also frees what it allocated by itself (a
+	 * mempool's elements): no double or foreign free
+	 */
+	bool frees_its_own;
 };
 
 #define K(kind) BIT(DRVMEM_##kind)
@@ -94,6 +99,9 @@ static const struct drvmem_api drvmem_alloc_apis[] = {
 	{ "dma_map_sg", "dma_map_sg", K(DMA_SG) },
 	{ "dma_map_sgtable", "dma_map_sgtable", K(DMA_SG) },
 	{ "sg_alloc_table", "sg_alloc_table", K(SLAB) | K(PAGES) },
+	/* the struct kmem_cache itself, allocated from the cache of caches */
+	{ "__kmem_cache_create", "kmem_cache_create", K(CACHE) },
+	{ "kmem_cache_create", "kmem_cache_create", K(CACHE) },
 };
 
 #undef K
@@ -115,6 +123,10 @@ static const struct drvmem_api kit_free_apis[] = {
 	{ "dma_unmap_phys", "dma_unmap_phys", K(DMA_MAP) },
 	{ "dma_unmap_sg", "dma_unmap_sg", K(DMA_SG) },
 	{ "sg_free_table", "sg_free_table", K(SLAB) | K(PAGES) },
+	{ "kmem_cache_destroy", "kmem_cache_destroy", K(CACHE) },
+	/* the pool and its reserve: some elements mempool_alloc() made */
+	{ "mempool_destroy", "mempool_destroy", K(SLAB) | K(PAGES), true },
+	{ "mempool_exit", "mempool_exit", K(SLAB) | K(PAGES), true },
 };
 
 #undef K
@@ -453,7 +465,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	char *callee = kit->ledger.callee;
 	struct drvmem_entry *e, *in;
 	unsigned long site = 0, flags;
-	bool own = false;
+	bool own = false, lenient = false;
 
 	/* a NULL pointer is nothing; a DMA address of 0 is an address */
 	if (!key && kind != DRVMEM_DMA_MAP && kind != DRVMEM_DMA_SG)
@@ -469,6 +481,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
 				   callee);
 		own = api && (api->kinds & BIT(kind));
+		lenient = api && api->frees_its_own;
 	}
 	if (call_site)
 		site = call_site;
@@ -499,6 +512,8 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 				    "%s from %pS unmapped at %pS with direction %u, mapped with %u",
 				    e->api, (void *)e->site, (void *)site,
 				    dir, e->dir);
+	} else if (lenient) {
+		/* a pool element mempool_alloc() allocated itself */
 	} else if (e && own) {
 		kit_problem(kit, DRVMEM_FINDING_DOUBLE_FREE,
 			    "double free: %s %#lx from %pS freed at %pS, already freed at %pS",
@@ -533,8 +548,8 @@ static void kit_on_kmem_cache_alloc(void *data, unsigned long call_site,
 				    const void *ptr, struct kmem_cache *s,
 				    gfp_t gfp, int node)
 {
-	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr,
-			 ptr ? kmem_cache_size(s) : 0, 0);
+	kit_ledger_alloc(data, kit_cache_of_caches(s) ? DRVMEM_CACHE : DRVMEM_SLAB,
+			 (unsigned long)ptr, ptr ? kmem_cache_size(s) : 0, 0);
 }
 
 static void kit_on_kfree(void *data, unsigned long call_site,
@@ -546,7 +561,8 @@ static void kit_on_kfree(void *data, unsigned long call_site,
 static void kit_on_kmem_cache_free(void *data, unsigned long call_site,
 				   const void *ptr, const struct kmem_cache *s)
 {
-	kit_ledger_free(data, DRVMEM_SLAB, (unsigned long)ptr, 0, 0, 0);
+	kit_ledger_free(data, kit_cache_of_caches(s) ? DRVMEM_CACHE : DRVMEM_SLAB,
+			(unsigned long)ptr, 0, 0, 0);
 }
 
 static void kit_on_mm_page_alloc(void *data, struct page *page,
@@ -886,7 +902,8 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 	}
 	for (i = 0; i < kit->ledger.nr; i++) {
 		e = &kit->ledger.entries[i];
-		if (!e->live)
+		/* a cache left behind is reported by its name, below */
+		if (!e->live || e->kind == DRVMEM_CACHE)
 			continue;
 		kit_ledger_reported_leak(e);
 		if (!nr_leaks++)

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A leak the allocation ledger cannot see: a driver's work item allocates
+ * a buffer and loses it.  The ledger records what the owner's functions
+ * allocate in the test's task; this allocation is made by a kworker, so
+ * only kmemleak's scan finds it.  Never reference code.
+ *
+ * One lost buffer alone is not a deterministic demo: a stale copy of its
+ * pointer (a stack slot of the kworker, a register it saved when it
+ * slept) keeps kmemleak from reporting it in some runs (measured: 2
+ * reports in 4 runs).  The work item loses DRVMEM_KMEMLEAK_BROKEN_NR
+ * buffers, one per run, and stale copies hide a few of them at most.
+ *
+ * Copyright (c) 2026 drvmem authors
+ */
+
+#include <linux/compiler.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "kmemleak_broken.h"
+
+/* not a pointer to kmemleak's scan, which looks for pointers */
+#define DRVMEM_KMEMLEAK_BROKEN_MASK	0x5a5a5a5a5a5a5a5aUL
+
+/* Bug: the buffer is allocated and never freed, nor kept. */
+static void drvmem_kmemleak_broken_work(struct work_struct *work)
+{
+	struct drvmem_kmemleak_broken *b =
+		container_of(work, struct drvmem_kmemleak_broken, work);
+	void *buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
+
+	/* BUG: buf is lost; only the test can find it again */
+	if (b->nr < DRVMEM_KMEMLEAK_BROKEN_NR)
+		WRITE_ONCE(b->disguised[b->nr++],
+			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
+}
+
+/**
+ * drvmem_kmemleak_broken_run() - run the leaking work item, each time to its end
+ * @b: the driver's state
+ */
+void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b)
+{
+	unsigned int i;
+
+	INIT_WORK(&b->work, drvmem_kmemleak_broken_work);
+	for (i = 0; i < DRVMEM_KMEMLEAK_BROKEN_NR; i++) {
+		queue_work(system_wq, &b->work);
+		flush_work(&b->work);
+	}
+}
+
+/**
+ * drvmem_kmemleak_broken_canary() - lose buffers in the caller's own task
+ * @b: the driver's state
+ *
+ * The plainest leak there is: whether kmemleak reports any of these tells
+ * whether it can see a leak in this kernel at all, whatever it says of the
+ * work item's.
+ */
+void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b)
+{
+	void *buf;
+
+	while (b->nr_canaries < DRVMEM_KMEMLEAK_BROKEN_NR) {
+		buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
+		WRITE_ONCE(b->canaries[b->nr_canaries++],
+			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
+	}
+}
+
+/**
+ * drvmem_kmemleak_broken_reclaim() - free the buffers the driver lost
+ * @b: the driver's state
+ */
+void drvmem_kmemleak_broken_reclaim(struct drvmem_kmemleak_broken *b)
+{
+	while (b->nr)
+		kfree((void *)(b->disguised[--b->nr] ^ DRVMEM_KMEMLEAK_BROKEN_MASK));
+	while (b->nr_canaries)
+		kfree((void *)(b->canaries[--b->nr_canaries] ^
+			       DRVMEM_KMEMLEAK_BROKEN_MASK));
+}

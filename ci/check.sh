@@ -54,7 +54,7 @@ kunit_tier() {
 	tier=$1
 	json=$CACHE/kunit-$1.json
 	rm -f "$json"
-	KUNIT_JSON=$json "$REPO/ci/drvmem.sh" "$2"
+	KUNIT_JSON=$json KUNIT_JUNIT=$CACHE/kunit-$1.xml "$REPO/ci/drvmem.sh" "$2"
 	rc=$?
 	echo "kunit.py ($tier) exited with $rc"
 	# shellcheck disable=SC2046,SC2086 # three numbers; a list of suites
@@ -122,6 +122,30 @@ citemplates() {
 	done
 }
 
+# junit_demo - the JUnit XML of a real run with a crash, a failure and a
+# skip, written by kunit_tool's writer (7.2's kunit_junit.py; with 6.12
+# alone, skipped: KERNEL=7.2 fetches it)
+junit_demo() {
+	if [ ! -f "$TREE/tools/testing/kunit/kunit_junit.py" ] &&
+	   [ ! -f "$CACHE/linux-source-7.2/tools/testing/kunit/kunit_junit.py" ]; then
+		skip=$((skip + 1))
+		echo "drvmem check: skipped - JUnit XML: no kunit_tool with kunit_junit.py (fetch 7.2)"
+		return
+	fi
+	check "JUnit XML of a run with a crash, a failure and a skip" \
+		python3 "$REPO/ci/mutants.py" --junit-demo "$CACHE/kunit-junit-demo.xml"
+}
+
+# sparse_tier KERNEL - sparse (make C=2) on drvmem in that UML build
+sparse_tier() {
+	"$REPO/ci/drvmem.sh" sparse
+	case $? in
+	0) pass=$((pass + 1)); echo "drvmem check: ok - sparse, kernel $1" ;;
+	77) skip=$((skip + 1)); echo "drvmem check: skipped - sparse, kernel $1 (the kernel wants a newer sparse)" ;;
+	*) fail=$((fail + 1)); echo "drvmem check: FAILED - sparse, kernel $1" ;;
+	esac
+}
+
 # Every suite must run, drvmem's and the example's, unless FILTER picks some.
 SUITES=
 if [ -z "${FILTER:-}" ]; then
@@ -155,16 +179,20 @@ check "checkpatch flags the chapter's strcpy example, not its correction" \
 	env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" errata
 check "shellcheck on ci/ and .ci/run" shellscripts
 check "the project's Coccinelle rules on the reference drivers" "$REPO/ci/drvmem.sh" cocci
+check "make coccicheck on the drivers, the kit, the example and compat" \
+	env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" coccicheck
 citemplates
 for k in $KERNELS; do
 	[ "$k" = src ] || export KERNEL="$k"
 	[ "${CHECK_UML:-1}" = 0 ] || echo "drvmem check: KUnit suites under UML, kernel $k"
 	[ "${CHECK_UML:-1}" != 0 ] || continue
 	kunit_tier "um-$k" kunit
+	sparse_tier "$k"
 	if [ -z "${mutated:-}" ] && [ "${CHECK_MUTANTS:-1}" != 0 ]; then
 		mutated=1
 		echo "drvmem check: mutation sample (kernel $k; make mutants runs every mutant)"
 		mutants
+		junit_demo
 	fi
 done
 if [ "${CHECK_X86_64:-1}" != 0 ]; then

@@ -14,6 +14,9 @@
 #                            the reference drivers
 #   drvmem.sh errata         checkpatch tells the chapter's kmalloc example
 #                            from the corrected one (docs/errata.md, 3)
+#   drvmem.sh coccicheck     make coccicheck MODE=report on the drivers, the
+#                            kit, the example and the compat header
+#   drvmem.sh sparse         make C=2 on drvmem in the UML build
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -72,7 +75,7 @@ flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
 TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle node:nodejs
-npm:npm"
+npm:npm sparse:sparse"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 
@@ -371,15 +374,43 @@ run_kunit() {
 	} | tee "$out"
 	rc=$(cat "$out.rc")
 	# kunit.py may exit 0 after a crash ("passed: 2, errors: 3")
-	grep -q -e '\[CRASHED\]' -e 'timed out after' "$out" || return "$rc"
-	cp "$b/test.log" "$CACHE/crashed-boot.log" 2>/dev/null || :
+	if ! grep -q -e '\[CRASHED\]' -e 'timed out after' "$out"; then
+		junit "$t" "$b/test.log"
+		return "$rc"
+	fi
+	crashed=$CACHE/crashed-boot.log
+	rm -f "$crashed".*
+	cp "$b/test.log" "$crashed" 2>/dev/null || :
 	# the run's own kernel and arguments, without building
 	# shellcheck disable=SC2086
-	python3 "$REPO/ci/kunit_resume.py" "$out" "$CACHE/crashed-boot.log" "$json" "$FILTER" -- \
+	python3 "$REPO/ci/kunit_resume.py" "$out" "$crashed" "$json" "$FILTER" -- \
 		python3 tools/testing/kunit/kunit.py exec --build_dir="$b" \
 		--kernel_args=kasan_multi_shot --timeout=1200 "$@" $KUNIT_ARGS ||
 		rc=1
+	# shellcheck disable=SC2046 # one log per boot; no spaces in the paths
+	junit "$t" $(cat "$crashed.boots" 2>/dev/null || echo "$crashed")
 	return "$rc"
+}
+
+# junit TREE LOG... - the JUnit XML of the run (KUNIT_JUNIT, default
+# $CACHE/kunit-last.xml) from its boots' kernel logs, by kunit_tool's own
+# writer: the tree's, else the 7.2 tree's in $CACHE (6.12 has none)
+junit() {
+	xml=${KUNIT_JUNIT:-$CACHE/kunit-last.xml}
+	rm -f "$xml"
+	for tool in "$1/tools/testing/kunit" "$CACHE/linux-source-7.2/tools/testing/kunit"; do
+		[ -f "$tool/kunit_junit.py" ] && break
+	done
+	shift
+	if [ ! -f "$tool/kunit_junit.py" ]; then
+		echo "drvmem: no JUnit XML: this kunit_tool has no kunit_junit.py (make kunit KERNEL=7.2 fetches one)"
+		return 0
+	fi
+	if python3 "$REPO/ci/kunit_junit.py" "$xml" "$tool" "$@"; then
+		echo "drvmem: JUnit XML in $xml"
+	else
+		echo "drvmem: no JUnit XML: kunit_tool could not read the run's log"
+	fi
 }
 
 # checkpatch TREE - the kernel's style checker, --strict, on every C file.
@@ -469,6 +500,46 @@ EOF
 	return $ok
 }
 
+# coccicheck TREE - the kernel's own Coccinelle scripts (make coccicheck
+# MODE=report) on what people copy and use: the reference drivers, the
+# kit, the example and the compat header, copied out of the repository
+# (kbuild's M= takes one directory).  Must report nothing.  The suites and
+# the broken fixtures make mistakes on purpose, and the scripts flag them.
+coccicheck() {
+	tmp=$(mktemp -d) || return 1
+	cd "$REPO"
+	cp -r drivers-under-test kunit/kit examples compat "$tmp/"
+	out=$(make -s -C "$1" ARCH=um coccicheck MODE=report M="$tmp" J="$JOBS" 2>&1 |
+		grep -v -e '^/usr/bin/spatch' -e '^$' -e '^Please check' -e '^When using' \
+			-e 'metavariable?' -e 'debug file' -e '^Using default' \
+			-e '^Debug logs' -e 'does not match mode' -e 'ing directory' \
+			-e '^[0-9]* files match$' -e '^fatal: not a git repository') || :
+	rm -rf "$tmp"
+	[ -z "$out" ] || { echo "$out" | sed "s|$tmp/||"; return 1; }
+}
+
+# sparse TREE - make C=2 (sparse on every file) over drvmem's directory in
+# the UML build of TREE, which make kunit made: no warning.  Exit 77 when
+# the kernel finds the installed sparse too old (7.2 wants a newer one
+# than Debian 12's 0.6.4).
+sparse() {
+	b=$(build_dir um "$1")
+	[ -f "$b/.config" ] || die "no UML build of $1 yet: run make kunit first"
+	out=$(make -C "$1" ARCH=um O="$b" C=2 drivers/misc/drvmem/ 2>&1) || {
+		echo "$out" | tail -20
+		return 1
+	}
+	if printf '%s\n' "$out" | grep -q 'sparse is not available or not up to date'; then
+		echo "sparse $(command sparse --version 2>/dev/null) is too old for this kernel"
+		return 77
+	fi
+	n=$(printf '%s\n' "$out" | grep -c '^  CHECK ')
+	warn=$(printf '%s\n' "$out" | grep -e 'warning:' -e 'error:' || :)
+	echo "sparse: $n files checked"
+	[ -z "$warn" ] || { echo "$warn"; return 1; }
+	[ "$n" -gt 0 ]
+}
+
 cmd=${1:-}
 case $cmd in
 tools)
@@ -479,14 +550,14 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | checkpatch | kerneldoc | errata | kunit | kunit-x86_64)
+tree | stage | unstage | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|errata|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
@@ -495,6 +566,8 @@ unstage) unstage "$t" ;;
 checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
 errata) errata "$t" ;;
+coccicheck) coccicheck "$t" ;;
+sparse) sparse "$t" ;;
 kunit)
 	lock
 	stage "$t"

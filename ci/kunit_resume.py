@@ -6,7 +6,9 @@ Usage: kunit_resume.py OUTPUT RAWLOG JSON [FILTER] -- KUNIT_EXEC...
 
 OUTPUT is what kunit.py run printed, RAWLOG the kernel's own log of that
 boot (kept before the boots below overwrite it), JSON the results kunit.py
-wrote for it (rewritten here with every suite's results), FILTER the
+wrote for it (rewritten here with every suite's results; RAWLOG.boots
+lists the kernel log of every boot, RAWLOG's first, each kept as
+RAWLOG.SUITE, for the JUnit XML), FILTER the
 filter glob the run was given; KUNIT_EXEC is the `kunit.py exec` command
 line of the same kernel, build directory and kernel arguments.
 
@@ -22,6 +24,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,11 +78,16 @@ def main(argv):
     print(f"drvmem: {len(rest)} suites the crashed boot did not reach, each in a boot of its own")
     groups = [g for g in results.get("sub_groups", []) if g.get("name")]
     passed = failed = 0
+    build = next((a.split("=", 1)[1] for a in cmd if a.startswith("--build_dir=")), "")
+    boots = [rawlog]
     for suite in rest:
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
             part = tmp.name
         glob = suite + ("." + filter_glob.split(".", 1)[1] if "." in filter_glob else "")
         subprocess.run(cmd + [f"--json={part}", glob], check=False)
+        if build and os.path.isfile(os.path.join(build, "test.log")):
+            shutil.copyfile(os.path.join(build, "test.log"), f"{rawlog}.{suite}")
+            boots.append(f"{rawlog}.{suite}")
         try:
             with open(part, encoding="utf-8") as f:
                 got = [g for g in json.load(f).get("sub_groups", []) if g.get("name") == suite]
@@ -94,6 +102,8 @@ def main(argv):
             bad = json.dumps(g).count('"status": "FAIL"') + json.dumps(g).count('"status": "ERROR"')
             failed += 1 if bad else 0
             passed += 0 if bad else 1
+    with open(rawlog + ".boots", "w", encoding="utf-8") as f:
+        f.write("\n".join(boots) + "\n")
     results["sub_groups"] = groups
     with open(json_path, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1)

@@ -4,7 +4,7 @@
 at a time, and show that a test fails on each.
 
 Usage: mutants.py [--list] [--sample N] [--seed S] [--only OP[,OP]]
-                  [--match TEXT]... [--report FILE]
+                  [--match TEXT]... [--report FILE] [--junit-demo XML]
 
 Mutants are generated from the code of drivers-under-test/*.c (so they
 follow the drivers as they change), by these operators:
@@ -582,6 +582,49 @@ def table(mutants):
     return "\n".join(rows)
 
 
+# --junit-demo: a real run with a crash, a failure and a skip
+JUNIT_CRASH = "null-check drvmem_unwind.c:drvmem_unwind_probe if (!priv)"
+JUNIT_FAIL = "teardown-free drvmem_mempool.c:drvmem_mempool_remove kfree(md);"
+
+
+def junit_demo(mutants, xml):
+    """Run every suite on the drivers with two mistakes at once, a NULL
+    check dropped (the kernel crashes in drvmem_unwind) and a kfree()
+    dropped (drvmem_mempool fails in a boot after the crash), with the slow
+    cases skipped (kunit.filter_action=skip), and check the run's JUnit
+    XML with kunit_junit.py --check."""
+    picked = [m for m in mutants if m.key in (JUNIT_CRASH, JUNIT_FAIL)]
+    if len(picked) != 2:
+        print(f"drvmem: the JUnit demo's mutants are gone: {JUNIT_CRASH!r}, {JUNIT_FAIL!r}")
+        return 1
+    stage_copy()
+    work = os.path.join(CACHE, "mutants", "junit")
+    os.makedirs(work, exist_ok=True)
+    log_path = os.path.join(work, "run.log")
+    try:
+        for m in picked:
+            with open(os.path.join(COPY, m.path), "w", encoding="utf-8") as f:
+                f.write(m.new)
+        env = dict(os.environ, FILTER="", KUNIT_JSON=os.path.join(work, "run.json"),
+                   KUNIT_JUNIT=xml, KUNIT_ARGS=f"--timeout={CASE_TIMEOUT} "
+                   "--filter=speed>slow --filter_action=skip")
+        with open(log_path, "w", encoding="utf-8") as log:
+            subprocess.run(["sh", os.path.join(COPY, "ci", "drvmem.sh"), "kunit"],
+                           stdout=log, stderr=subprocess.STDOUT, env=env,
+                           timeout=WALL_SECONDS, check=False)
+    finally:
+        subprocess.run(["sh", os.path.join(REPO, "ci", "drvmem.sh"), "stage"],
+                       check=False)
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        said = [l for l in f.read().splitlines() if l.startswith("drvmem: ")]
+    print("\n".join(said))
+    if not os.path.isfile(xml):
+        print(f"not ok - no JUnit XML written ({log_path})")
+        return 1
+    return subprocess.run([sys.executable, os.path.join(REPO, "ci", "kunit_junit.py"),
+                           "--check", xml], check=False).returncode
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--list", action="store_true", help="list the mutants, run none")
@@ -591,6 +634,8 @@ def main():
     ap.add_argument("--match", action="append", default=[],
                     help="only mutants whose key has TEXT (repeatable: any of them)")
     ap.add_argument("--report", default=os.path.join(CACHE, "mutants", "report.txt"))
+    ap.add_argument("--junit-demo", metavar="XML",
+                    help="one run with a crash, a failure and a skip; check its JUnit XML")
     args = ap.parse_args()
 
     mutants = all_mutants()
@@ -598,6 +643,8 @@ def main():
     for m in mutants:
         m.equivalent = eq.get(m.key)
     unknown = set(eq) - {m.key for m in mutants}
+    if args.junit_demo:
+        return junit_demo(mutants, args.junit_demo)
     if args.only:
         mutants = [m for m in mutants if m.op in args.only.split(",")]
     if args.match:

@@ -24,7 +24,7 @@ MUTANTS_ARGS	?=
 
 export CACHE KERNEL KERNEL_SRC BUILD_DIR JOBS FILTER KUNIT_ARGS
 
-.PHONY: help kunit kunit-x86_64 check bench mutants stage unstage selftest lint clean
+.PHONY: help kunit kunit-x86_64 check bench mutants stage unstage patch selftest lint clean
 
 help:
 	@echo 'make kunit   stage drvmem into a kernel tree, build UML, run the drvmem suites'
@@ -35,6 +35,7 @@ help:
 	@echo 'make bench   inner-loop, run and sweep figures against their targets (BENCH_COLD=1: cold too)'
 	@echo 'make mutants   every mutant of the reference drivers against the suites (MUTANTS_ARGS="--list", "--only gfp", ...)'
 	@echo 'make stage / make unstage   add / remove drvmem in $$KERNEL_SRC'
+	@echo 'make patch   a git am-able series adding drvmem to a kernel tree for good (in ~/.cache/drvmem/patch/)'
 	@echo 'Kernel: KERNEL=6.12 (default) or KERNEL=7.2 (fetched from Debian unstable), or KERNEL_SRC=/path/to/linux'
 
 kunit:
@@ -48,6 +49,9 @@ stage:
 
 unstage:
 	@$(CI)/drvmem.sh unstage
+
+patch:
+	@$(CI)/drvmem.sh patch
 
 selftest:
 	@$(CI)/selftest.sh

@@ -17,6 +17,7 @@
 #   drvmem.sh coccicheck     make coccicheck MODE=report on the drivers, the
 #                            kit, the example and the compat header
 #   drvmem.sh sparse         make C=2 on drvmem in the UML build
+#   drvmem.sh patch          a git am-able series adding drvmem to the tree
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -287,6 +288,85 @@ repoint() {
 # stage TREE - symlink the repo into the tree and hook it into drivers/misc.
 # A symlink left by another drvmem checkout (a second clone, a worktree, a
 # CI clone since deleted) is pointed at this one; anything else is refused.
+# hook TREE - the two lines that build drvmem from drivers/misc: Kconfig's
+# source line just before the menu's closing endmenu, the Makefile's obj line
+hook() {
+	if ! grep -qxF "$KCONFIG_LINE" "$1/drivers/misc/Kconfig"; then
+		awk -v line="$KCONFIG_LINE" '
+			{ l[NR] = $0 } /^endmenu/ { last = NR }
+			END { for (i = 1; i <= NR; i++) { if (i == last) print line; print l[i] } }
+		' "$1/drivers/misc/Kconfig" >"$1/drivers/misc/Kconfig.drvmem"
+		mv "$1/drivers/misc/Kconfig.drvmem" "$1/drivers/misc/Kconfig"
+	fi
+	grep -qxF "$MAKEFILE_LINE" "$1/drivers/misc/Makefile" ||
+		printf '%s\n' "$MAKEFILE_LINE" >>"$1/drivers/misc/Makefile"
+}
+
+# patch TREE - `make patch`: a git am-able series that adds drvmem to a
+# kernel tree at its staging place for good, made against TREE's
+# drivers/misc/Kconfig and Makefile (without drvmem's staging lines), from
+# the committed drvmem (git archive HEAD): 0001 the directory, which
+# nothing builds yet; 0002 the two lines that build it.  Written to
+# $CACHE/patch/; then applied with git am to a new repository holding
+# those two files as TREE has them, and the result compared with HEAD.
+patch() {
+	out=$CACHE/patch
+	tmp=$(mktemp -d)
+	paths='Kconfig Makefile .kunitconfig compat drivers-under-test kunit examples'
+	name=$(git -C "$REPO" config user.name || echo drvmem)
+	email=$(git -C "$REPO" config user.email || echo drvmem@localhost)
+	t=$1
+	set -- git -c user.name="$name" -c user.email="$email" -c core.autocrlf=false
+	for r in base applied; do
+		mkdir -p "$tmp/$r/drivers/misc"
+		for f in Kconfig Makefile; do
+			case $f in Kconfig) line=$KCONFIG_LINE ;; *) line=$MAKEFILE_LINE ;; esac
+			grep -vxF "$line" "$t/drivers/misc/$f" >"$tmp/$r/drivers/misc/$f" || :
+		done
+		(cd "$tmp/$r" && "$@" init -q && "$@" add -A && "$@" commit -q -m base)
+	done
+	mkdir "$tmp/base/$STAGE_DIR"
+	# shellcheck disable=SC2086 # a list of paths
+	git -C "$REPO" archive HEAD -- $paths | tar -x -C "$tmp/base/$STAGE_DIR"
+	(cd "$tmp/base" && "$@" add -A && "$@" commit -q -s -F - <<EOF
+misc: drvmem: driver memory patterns, proven by KUnit
+
+Add drvmem: reference drivers for the memory patterns a driver uses
+(goto unwind, devm, mempools, slab caches, coherent and streaming DMA),
+a test kit (fault sweep, allocation ledger, tripwire) and the KUnit
+suites that prove each pattern against those drivers and catch the
+common mistakes.  Nothing builds it yet: the next patch does.
+
+From drvmem $(git -C "$REPO" describe --always --dirty).
+EOF
+	)
+	hook "$tmp/base"
+	(cd "$tmp/base" && "$@" commit -q -a -s -F - <<EOF
+misc: drvmem: build it from drivers/misc
+
+Source drivers/misc/drvmem/Kconfig from the misc menu and descend into
+drivers/misc/drvmem/ from its Makefile.  Everything is off by default:
+enable DRVMEM and the suites, or run
+
+  ./tools/testing/kunit/kunit.py run --kunitconfig=drivers/misc/drvmem
+EOF
+	)
+	rm -rf "$out"
+	(cd "$tmp/base" && "$@" format-patch -q -o "$out" HEAD~2)
+	(cd "$tmp/applied" && "$@" am -q "$out"/*.patch) || {
+		rm -rf "$tmp"
+		die "the series does not apply with git am to $t's drivers/misc"
+	}
+	diff -r -x .git "$tmp/base" "$tmp/applied" || {
+		rm -rf "$tmp"
+		die "git am of the series gives another tree than the one it was made from"
+	}
+	n=$(find "$tmp/applied/$STAGE_DIR" -type f | wc -l)
+	rm -rf "$tmp"
+	ls "$out"/*.patch
+	echo "drvmem: the series applies with git am to $t's drivers/misc ($n files under $STAGE_DIR)"
+}
+
 stage() {
 	t=$1
 	link=$t/$STAGE_DIR
@@ -305,16 +385,7 @@ stage() {
 	else
 		ln -s "$REPO" "$link"
 	fi
-	if ! grep -qxF "$KCONFIG_LINE" "$t/drivers/misc/Kconfig"; then
-		# one line, just before the menu's closing endmenu
-		awk -v line="$KCONFIG_LINE" '
-			{ l[NR] = $0 } /^endmenu/ { last = NR }
-			END { for (i = 1; i <= NR; i++) { if (i == last) print line; print l[i] } }
-		' "$t/drivers/misc/Kconfig" >"$t/drivers/misc/Kconfig.drvmem"
-		mv "$t/drivers/misc/Kconfig.drvmem" "$t/drivers/misc/Kconfig"
-	fi
-	grep -qxF "$MAKEFILE_LINE" "$t/drivers/misc/Makefile" ||
-		printf '%s\n' "$MAKEFILE_LINE" >>"$t/drivers/misc/Makefile"
+	hook "$t"
 }
 
 unstage() {
@@ -550,19 +621,20 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
+tree | stage | unstage | patch | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|patch|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
 stage) stage "$t" ;;
 unstage) unstage "$t" ;;
+patch) patch "$t" ;;
 checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
 errata) errata "$t" ;;

@@ -179,4 +179,3 @@ const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR] = {
 		.expect = DRVMEM_FINDING_CACHE_LEAK,
 	},
 };
-

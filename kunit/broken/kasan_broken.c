@@ -147,4 +147,3 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 		.expect = DRVMEM_FINDING_REPORT,
 	},
 };
-

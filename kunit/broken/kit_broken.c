@@ -610,4 +610,3 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.expect = DRVMEM_FINDING_REPORT,
 	},
 };
-

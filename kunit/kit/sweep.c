@@ -335,4 +335,3 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 	return points + injected;
 }
 EXPORT_SYMBOL_GPL(drvmem_sweep);
-

@@ -195,6 +195,11 @@ for k in $KERNELS; do
 		junit_demo
 	fi
 done
+if [ "${CHECK_UML:-1}" != 0 ]; then
+	echo "drvmem check: make patch, applied to a clean copy of kernel $k"
+	check "make patch: the series applied with git am to a clean copy of $k, its suites run there" \
+		env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" patch-build
+fi
 if [ "${CHECK_X86_64:-1}" != 0 ]; then
 	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP), kernel $k"
 	kunit_tier "x86_64-$k" kunit-x86_64

@@ -18,6 +18,8 @@
 #                            kit, the example and the compat header
 #   drvmem.sh sparse         make C=2 on drvmem in the UML build
 #   drvmem.sh patch          a git am-able series adding drvmem to the tree
+#   drvmem.sh patch-build    the series applied to a clean copy of the tree
+#                            with git am, and kunit.py run there
 #   drvmem.sh tools TIER     install (as root) or name what TIER needs:
 #                            um, x86_64 or check
 #
@@ -367,6 +369,33 @@ EOF
 	echo "drvmem: the series applies with git am to $t's drivers/misc ($n files under $STAGE_DIR)"
 }
 
+# patch_build TREE - the series of `make patch` applied with git am to a
+# clean copy of TREE (hard links: nothing of TREE is written; drvmem's
+# staging taken out of the copy, git tracking the two files the series
+# changes), then kunit.py run there, as a user of the patched tree would
+patch_build() {
+	patch "$1"
+	copy=$CACHE/patched-$(basename "$1")
+	b=$CACHE/build-patched-$(basename "$1")
+	rm -rf "$copy"
+	cp -al "$1" "$copy"
+	unstage "$copy"
+	git -C "$copy" init -q
+	# shellcheck disable=SC2086 # one file each
+	set -- git -C "$copy" -c user.name=drvmem -c user.email=drvmem@localhost
+	"$@" add drivers/misc/Kconfig drivers/misc/Makefile
+	"$@" commit -q -m "the tree as it came"
+	"$@" am -q "$CACHE"/patch/*.patch || die "git am of the series failed in $copy"
+	cd "$copy"
+	rc=0
+	python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" --timeout=1200 \
+		--kernel_args=kasan_multi_shot --build_dir="$b" \
+		--kunitconfig=drivers/misc/drvmem || rc=$?
+	cd /
+	rm -rf "$copy"
+	return $rc
+}
+
 stage() {
 	t=$1
 	link=$t/$STAGE_DIR
@@ -621,20 +650,25 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | patch | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
+tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|patch|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
 stage) stage "$t" ;;
 unstage) unstage "$t" ;;
 patch) patch "$t" ;;
+patch-build)
+	tools um
+	lock
+	patch_build "$t"
+	;;
 checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
 errata) errata "$t" ;;

@@ -383,7 +383,7 @@ patch_build() {
 	git -C "$copy" init -q
 	# shellcheck disable=SC2086 # one file each
 	set -- git -C "$copy" -c user.name=drvmem -c user.email=drvmem@localhost
-	"$@" add drivers/misc/Kconfig drivers/misc/Makefile
+	"$@" add -f drivers/misc/Kconfig drivers/misc/Makefile
 	"$@" commit -q -m "the tree as it came"
 	"$@" am -q "$CACHE"/patch/*.patch || die "git am of the series failed in $copy"
 	cd "$copy"

@@ -388,9 +388,11 @@ patch_build() {
 	"$@" am -q "$CACHE"/patch/*.patch || die "git am of the series failed in $copy"
 	cd "$copy"
 	rc=0
+	cc=
+	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" --timeout=1200 \
 		--kernel_args=kasan_multi_shot --build_dir="$b" \
-		--kunitconfig=drivers/misc/drvmem || rc=$?
+		${cc:+--make_options "$cc"} --kunitconfig=drivers/misc/drvmem || rc=$?
 	cd /
 	rm -rf "$copy"
 	return $rc

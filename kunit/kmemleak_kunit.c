@@ -94,7 +94,7 @@ static unsigned int drvmem_kmemleak_scan_after(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, reports), 0);
 	*canaries = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_lose",
 					   true, NULL, 0);
-	nr = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_work",
+	nr = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_work_lose",
 				    true, first, sizeof(first));
 	kunit_info(test, "kmemleak reported %u of the %u buffers a work item lost, %u of the %u the test's task lost%s%s\n",
 		   nr, DRVMEM_KMEMLEAK_BROKEN_NR, *canaries,

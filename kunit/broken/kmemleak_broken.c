@@ -24,17 +24,36 @@
 /* not a pointer to kmemleak's scan, which looks for pointers */
 #define DRVMEM_KMEMLEAK_BROKEN_MASK	0x5a5a5a5a5a5a5a5aUL
 
-/* Bug: the buffer is allocated and never freed, nor kept. */
-static void drvmem_kmemleak_broken_work(struct work_struct *work)
+/*
+ * Overwrite the stack a loss ran on, where stale copies of the pointers
+ * stay (kmalloc()'s own frames below the caller's): a task's stack is
+ * scanned, and on x86_64 a test task's is cached for the next one.
+ */
+static noinline void drvmem_kmemleak_broken_scrub(void)
 {
-	struct drvmem_kmemleak_broken *b =
-		container_of(work, struct drvmem_kmemleak_broken, work);
+	char pad[1536];
+
+	memset(pad, 0, sizeof(pad));
+	barrier_data(pad);
+}
+
+/* Bug: the buffer is allocated and never freed, nor kept. */
+static noinline void drvmem_kmemleak_broken_work_lose(struct drvmem_kmemleak_broken *b)
+{
 	void *buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
 
 	/* BUG: buf is lost; only the test can find it again */
 	if (b->nr < DRVMEM_KMEMLEAK_BROKEN_NR)
 		WRITE_ONCE(b->disguised[b->nr++],
 			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
+}
+
+static void drvmem_kmemleak_broken_work(struct work_struct *work)
+{
+	drvmem_kmemleak_broken_work_lose(container_of(work, struct drvmem_kmemleak_broken,
+						      work));
+	/* the kworker goes on with other work, over the same stack */
+	drvmem_kmemleak_broken_scrub();
 }
 
 /**
@@ -57,9 +76,8 @@ void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b)
  * @b: the driver's state
  *
  * The plainest leak there is, with the stack it ran on overwritten after
- * it (a test task's stack, cached for the next task on x86_64, is scanned
- * with its stale copies: measured, 0 of 8 reported without this): whether
- * kmemleak reports any of these tells whether it sees leaks at all here.
+ * it: whether kmemleak reports any of these tells whether it sees leaks
+ * at all in this kernel.
  */
 static noinline void drvmem_kmemleak_broken_lose(struct drvmem_kmemleak_broken *b)
 {
@@ -70,15 +88,6 @@ static noinline void drvmem_kmemleak_broken_lose(struct drvmem_kmemleak_broken *
 		WRITE_ONCE(b->canaries[b->nr_canaries++],
 			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
 	}
-}
-
-/* Overwrite the stack the loss ran on: its stale copies of the pointers. */
-static noinline void drvmem_kmemleak_broken_scrub(void)
-{
-	char pad[512];
-
-	memset(pad, 0, sizeof(pad));
-	barrier_data(pad);
 }
 
 void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b)

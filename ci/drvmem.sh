@@ -78,7 +78,7 @@ flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
 TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle node:nodejs
-npm:npm sparse:sparse"
+npm:npm sparse:sparse git:git"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 

@@ -2,8 +2,8 @@
 /*
  * drvmem test kit: slab caches created and not destroyed.
  *
- * A kmem_cache is not a ledger kind: SLUB may merge a new cache into an
- * existing one, and kmem_cache_create() then allocates nothing the
+ * Leaks of caches are not found by the ledger: SLUB may merge a new cache
+ * into an existing one, and kmem_cache_create() then allocates nothing the
  * ledger could see; it takes a reference on the existing cache.  What
  * every kmem_cache_create() does change, merged or not, is the list of
  * slab caches or a cache's reference count.  So the kit takes a snapshot

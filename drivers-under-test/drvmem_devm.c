@@ -2,8 +2,9 @@
 /*
  * drvmem_devm - managed-resource twins of the goto-unwind drivers.
  *
- * "drvmem-devm" acquires what drvmem-full acquires, in the same order, and
- * a streaming DMA mapping of its buffer, all managed: devm_kzalloc,
+ * "drvmem-devm" acquires what drvmem-full acquires, in the same order (its
+ * table by vmalloc, whose release is a devm action of its own), and a
+ * streaming DMA mapping of its buffer, all managed: devm_kzalloc,
  * devm_kmalloc, devm_kcalloc, devm_get_free_pages, devm_alloc_percpu and
  * dmam_alloc_coherent, and devm_add_action_or_reset() for what has no
  * managed form (vmalloc, kmem_cache_create and its object, mempool_create,

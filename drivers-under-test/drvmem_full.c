@@ -3,10 +3,16 @@
  * drvmem_full - a probe that acquires one of each kind of kernel memory.
  *
  * In order: the device struct (kzalloc), a buffer (kmalloc), a large table
- * (vmalloc), a slab cache (kmem_cache_create) and an object from it, a
+ * (kvmalloc_array), a slab cache (kmem_cache_create) and an object from it, a
  * mempool, pages (alloc_pages, order 2), a per-CPU counter (alloc_percpu)
  * and a coherent DMA buffer (dma_alloc_coherent).  A failure at any step
  * unwinds through err_ labels in reverse order; remove mirrors the unwind.
+ *
+ * The table is what the chapter gives to vmalloc().  kvmalloc_array() is the
+ * modern answer to "avoid large kmalloc": it tries kmalloc first (physically
+ * contiguous, no page tables to set up, no retries and no warning when it
+ * fails) and falls back to vmalloc; kvfree() frees either.  It also checks
+ * the count times size for overflow.
  *
  * alloc_percpu() has no reliable fault-injection point in 6.12 (only when it
  * must create a new chunk): the label that frees the counter is reached when
@@ -24,12 +30,11 @@
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 
 #include "../compat/drvmem_compat.h"
 
 #define DRVMEM_FULL_BUF_SIZE		SZ_4K
-#define DRVMEM_FULL_TABLE_SIZE		SZ_1M
+#define DRVMEM_FULL_TABLE_ENTRIES	(SZ_64K / sizeof(u32))
 #define DRVMEM_FULL_POOL_MIN		4
 #define DRVMEM_FULL_POOL_ELEM_SIZE	256
 #define DRVMEM_FULL_PAGES_ORDER		2
@@ -71,7 +76,8 @@ static int drvmem_full_probe(struct platform_device *pdev)
 	if (!priv->buf)
 		goto err_free_priv;
 
-	priv->table = vmalloc(DRVMEM_FULL_TABLE_SIZE);
+	priv->table = kvmalloc_array(DRVMEM_FULL_TABLE_ENTRIES,
+				     sizeof(*priv->table), GFP_KERNEL);
 	if (!priv->table)
 		goto err_free_buf;
 
@@ -118,7 +124,7 @@ err_free_obj:
 err_destroy_cache:
 	kmem_cache_destroy(priv->cache);
 err_free_table:
-	vfree(priv->table);
+	kvfree(priv->table);
 err_free_buf:
 	kfree(priv->buf);
 err_free_priv:
@@ -137,7 +143,7 @@ static void drvmem_full_remove(struct platform_device *pdev)
 	mempool_destroy(priv->pool);
 	kmem_cache_free(priv->cache, priv->obj);
 	kmem_cache_destroy(priv->cache);
-	vfree(priv->table);
+	kvfree(priv->table);
 	kfree(priv->buf);
 	kfree(priv);
 }

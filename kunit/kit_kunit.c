@@ -144,6 +144,29 @@ static void drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc(struct kunit
 					  "kvmalloc with its kmalloc failed, then kvfree");
 }
 
+/*
+ * Pattern: kvmalloc() "tries kmalloc first".  Test that a 64 KiB kvmalloc()
+ * that kmalloc can give is one slab object in the ledger, though 6.12's
+ * __do_kmalloc_node() traces a large kmalloc twice, and that kvfree()
+ * leaves nothing outstanding.
+ */
+static void drvmem_kit_ledger_counts_a_large_kmalloc_once(struct kunit *test)
+{
+	void *p;
+
+	drvmem_ledger_begin(test, "drvmem_subject_");
+	p = drvmem_subject_kvmalloc(SZ_64K);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_FALSE_MSG(test, is_vmalloc_addr(p),
+			       "kvmalloc of 64 KiB took the vmalloc path with memory to spare");
+	KUNIT_EXPECT_EQ_MSG(test, drvmem_ledger_outstanding(test, DRVMEM_SLAB), 1,
+			    "kvmalloc of 64 KiB: slab objects recorded");
+	KUNIT_EXPECT_EQ(test, drvmem_ledger_outstanding(test, DRVMEM_VMALLOC), 0);
+	drvmem_subject_kvfree(p);
+	drvmem_ledger_end(test);
+	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "kvmalloc by kmalloc, then kvfree"));
+}
+
 /* A test helper named like the code under test, to be told apart from it. */
 static noinline void *drvmem_subject_test_helper_alloc(void)
 {
@@ -323,6 +346,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_ledger_flags_overflow),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_fallback),
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
+	KUNIT_CASE(drvmem_kit_ledger_counts_a_large_kmalloc_once),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
 	{}
 };

@@ -227,6 +227,7 @@ bool drvmem_kasan_reports_again(void);
 /* ledger.c: what the code under test allocates and frees */
 void drvmem_ledger_begin(struct kunit *test, const char *owner);
 void drvmem_ledger_end(struct kunit *test);
+const char *drvmem_kind_name(enum drvmem_kind kind);
 unsigned int drvmem_ledger_outstanding(struct kunit *test,
 				       enum drvmem_kind kind);
 bool drvmem_ledger_check(struct kunit *test, const char *what);

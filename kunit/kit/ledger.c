@@ -31,7 +31,7 @@
 
 #include "kit_internal.h"
 
-static const char * const drvmem_kind_name[DRVMEM_NR_KINDS] = {
+static const char * const kit_resource_name[DRVMEM_NR_KINDS] = {
 	[DRVMEM_SLAB] = "slab object",
 	[DRVMEM_PAGES] = "pages",
 	[DRVMEM_VMALLOC] = "vmalloc area",
@@ -349,6 +349,18 @@ static struct drvmem_entry *kit_new_entry(struct drvmem_kit *kit)
 	return &kit->ledger.entries[kit->ledger.nr++];
 }
 
+static struct drvmem_entry *kit_find_entry(struct drvmem_kit *kit,
+					   enum drvmem_kind kind,
+					   unsigned long key)
+{
+	unsigned int i = kit->ledger.nr;
+
+	while (i--)
+		if (kit->ledger.entries[i].kind == kind && kit->ledger.entries[i].key == key)
+			return &kit->ledger.entries[i];
+	return NULL;
+}
+
 static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 			     unsigned long key, size_t size, u8 dir)
 {
@@ -370,6 +382,17 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 		return;
 	}
 	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
+	/*
+	 * An object the ledger holds live cannot be handed out again: a
+	 * second event for it is the same allocation traced twice (6.12's
+	 * __do_kmalloc_node() traces a large kmalloc, as kvmalloc() makes it,
+	 * once inside __kmalloc_large_node() and once more itself).
+	 */
+	e = kit_find_entry(kit, kind, key);
+	if (e && e->live) {
+		raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
+		return;
+	}
 	if (api && (api->kinds & BIT(kind))) {
 		e = kit_new_entry(kit);
 		if (e) {
@@ -382,18 +405,6 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 		}
 	}
 	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
-}
-
-static struct drvmem_entry *kit_find_entry(struct drvmem_kit *kit,
-					   enum drvmem_kind kind,
-					   unsigned long key)
-{
-	unsigned int i = kit->ledger.nr;
-
-	while (i--)
-		if (kit->ledger.entries[i].kind == kind && kit->ledger.entries[i].key == key)
-			return &kit->ledger.entries[i];
-	return NULL;
 }
 
 /*
@@ -530,7 +541,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 			kit_problem(kit, DRVMEM_FINDING_FOREIGN_FREE,
 				    "%s(%#lx) at %pS: a %s the code under test never allocated",
 				    callee, key, (void *)site,
-				    drvmem_kind_name[kind]);
+				    kit_resource_name[kind]);
 	}
 	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
 }
@@ -828,6 +839,20 @@ static void kit_ledger_wait(struct drvmem_kit *kit)
 }
 
 /**
+ * drvmem_kind_name() - what a ledger kind records, in words
+ * @kind: the kind
+ *
+ * For failure messages: "slab object", "vmalloc area", ...
+ *
+ * Return: the name, or "unknown kind".
+ */
+const char *drvmem_kind_name(enum drvmem_kind kind)
+{
+	return kind < DRVMEM_NR_KINDS ? kit_resource_name[kind] : "unknown kind";
+}
+EXPORT_SYMBOL_GPL(drvmem_kind_name);
+
+/**
  * drvmem_ledger_outstanding() - count what the ledger holds as not freed
  * @test: the test
  * @kind: the kind to count
@@ -910,7 +935,7 @@ bool drvmem_ledger_check(struct kunit *test, const char *what)
 			len = scnprintf(msg, sizeof(msg),
 					"%s of %zu B (%s) from %pS not freed",
 					e->api, e->size,
-					drvmem_kind_name[e->kind],
+					kit_resource_name[e->kind],
 					(void *)e->site);
 	}
 	if (nr_leaks) {

@@ -188,6 +188,8 @@ for k in $KERNELS; do
 	[ "${CHECK_UML:-1}" != 0 ] || continue
 	kunit_tier "um-$k" kunit
 	sparse_tier "$k"
+	check "clang --analyze on the drivers, the kit and the example, kernel $k (and it flags an unset ret)" \
+		"$REPO/ci/drvmem.sh" analyze
 	if [ -z "${mutated:-}" ] && [ "${CHECK_MUTANTS:-1}" != 0 ]; then
 		mutated=1
 		echo "drvmem check: mutation sample (kernel $k; make mutants runs every mutant)"

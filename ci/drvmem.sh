@@ -78,7 +78,7 @@ flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
 TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle node:nodejs
-npm:npm sparse:sparse git:git"
+npm:npm sparse:sparse git:git clang:clang"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 
@@ -642,6 +642,16 @@ sparse() {
 	[ "$n" -gt 0 ]
 }
 
+# analyze TREE - clang's static analyzer (clang --analyze, ci/analyze.py)
+# on the reference drivers, the kit and the example, with the flags of the
+# UML build of TREE, which make kunit made: no report.  Then its self-test:
+# a mistake it can see must be reported.
+analyze() {
+	b=$(build_dir um "$1")
+	[ -f "$b/compile_commands.json" ] || die "no UML build of $1 yet: run make kunit first"
+	python3 "$REPO/ci/analyze.py" "$b" && python3 "$REPO/ci/analyze.py" "$b" --selftest
+}
+
 cmd=${1:-}
 case $cmd in
 tools)
@@ -652,14 +662,14 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | kunit | kunit-x86_64)
+tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | analyze | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|analyze|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
@@ -676,6 +686,7 @@ kerneldoc) kerneldoc "$t" ;;
 errata) errata "$t" ;;
 coccicheck) coccicheck "$t" ;;
 sparse) sparse "$t" ;;
+analyze) analyze "$t" ;;
 kunit)
 	lock
 	stage "$t"

@@ -205,6 +205,9 @@ fi
 if [ "${CHECK_X86_64:-1}" != 0 ]; then
 	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP), kernel $k"
 	kunit_tier "x86_64-$k" kunit-x86_64
+	echo "drvmem check: drvmem as modules on an x86_64 kernel $k, in QEMU"
+	check "modules: drivers and suites loaded by insmod, results from debugfs parsed by kunit.py parse" \
+		"$REPO/ci/drvmem.sh" modules
 fi
 
 printf '%s' "$tiers"

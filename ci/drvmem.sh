@@ -77,7 +77,8 @@ TOOLS_um='make:make gcc:gcc /usr/include/stdio.h:libc6-dev bc:bc bison:bison
 flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
-TOOLS_check="$TOOLS_x86_64 shellcheck:shellcheck spatch:coccinelle node:nodejs
+TOOLS_modules="$TOOLS_x86_64 /bin/busybox:busybox-static"
+TOOLS_check="$TOOLS_modules shellcheck:shellcheck spatch:coccinelle node:nodejs
 npm:npm sparse:sparse git:git clang:clang"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
@@ -99,8 +100,9 @@ tools() {
 	case $1 in
 	um) list=$TOOLS_um ;;
 	x86_64) list=$TOOLS_x86_64 ;;
+	modules) list=$TOOLS_modules ;;
 	check) list=$TOOLS_check ;;
-	*) die "usage: drvmem.sh tools um|x86_64|check" ;;
+	*) die "usage: drvmem.sh tools um|x86_64|modules|check" ;;
 	esac
 	need=$(missing "$list")
 	if is_root; then
@@ -652,6 +654,33 @@ analyze() {
 	python3 "$REPO/ci/analyze.py" "$b" && python3 "$REPO/ci/analyze.py" "$b" --selftest
 }
 
+# modules TREE - drvmem as loadable modules on a real kernel: an x86_64
+# kernel with KUnit (built in, as the kit must be: kunit/Kconfig says why)
+# and every suite and reference driver =m, booted in QEMU with a busybox
+# initramfs that loads them; their results read from debugfs, parsed by
+# kunit.py parse (ci/kunit_modules.py).
+modules() {
+	b=$(build_dir modules "$1")
+	cfg=$CACHE/modules.kunitconfig
+	mkdir -p "$CACHE"
+	# the x86_64 tier's config, with tristate drvmem as modules and the
+	# built-in suites (the kit's self-test, the example) left out
+	sed -e '/^# UML only/,/^# end UML only/d' \
+		-e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' \
+		-e 's/^\(CONFIG_DRVMEM_[A-Z_]*_KUNIT_TEST\)=y/\1=m/' \
+		-e 's/^CONFIG_DRVMEM_DRIVERS=y/CONFIG_DRVMEM_DRIVERS=m/' \
+		"$REPO/.kunitconfig" >"$cfg"
+	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y CONFIG_MODULES=y \
+		CONFIG_MODULE_UNLOAD=y CONFIG_KUNIT_DEBUGFS=y CONFIG_BLK_DEV_INITRD=y >>"$cfg"
+	cc=
+	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
+	cd "$1"
+	python3 tools/testing/kunit/kunit.py build --arch=x86_64 --jobs="$JOBS" \
+		${cc:+--make_options "$cc"} --build_dir="$b" --kunitconfig="$cfg" ||
+		return
+	python3 "$REPO/ci/kunit_modules.py" "$1" "$b"
+}
+
 cmd=${1:-}
 case $cmd in
 tools)
@@ -662,14 +691,15 @@ cocci)
 	cocci
 	exit
 	;;
-tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | analyze | kunit | kunit-x86_64)
+tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | analyze | modules | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
 	kunit-x86_64) tools x86_64 ;;
+	modules) tools modules ;;
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|analyze|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|analyze|modules|cocci|kunit|kunit-x86_64|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;
@@ -687,6 +717,11 @@ errata) errata "$t" ;;
 coccicheck) coccicheck "$t" ;;
 sparse) sparse "$t" ;;
 analyze) analyze "$t" ;;
+modules)
+	lock
+	stage "$t"
+	modules "$t"
+	;;
 kunit)
 	lock
 	stage "$t"

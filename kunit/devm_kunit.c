@@ -282,5 +282,6 @@ static struct kunit_suite drvmem_devm_test_suite = {
 
 kunit_test_suite(drvmem_devm_test_suite);
 
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests for drvmem's managed-resource reference drivers");
 MODULE_LICENSE("GPL");

@@ -305,5 +305,6 @@ static struct kunit_suite drvmem_foreign_test_suite = {
 
 kunit_test_suite(drvmem_foreign_test_suite);
 
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests of the drvmem kit on code not written to its rules");
 MODULE_LICENSE("GPL");

@@ -84,5 +84,6 @@ static struct kunit_suite drvmem_kasan_test_suite = {
 
 kunit_test_suite(drvmem_kasan_test_suite);
 
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests that drvmem catches memory-unsafe driver bugs");
 MODULE_LICENSE("GPL");

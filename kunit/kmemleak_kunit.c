@@ -170,5 +170,6 @@ static struct kunit_suite drvmem_kmemleak_suite = {
 
 kunit_test_suite(drvmem_kmemleak_suite);
 
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests that no leak of drvmem code escapes kmemleak");
 MODULE_LICENSE("GPL");

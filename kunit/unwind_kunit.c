@@ -203,5 +203,6 @@ static struct kunit_suite drvmem_unwind_test_suite = {
 
 kunit_test_suite(drvmem_unwind_test_suite);
 
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit tests for drvmem's goto-unwind reference drivers");
 MODULE_LICENSE("GPL");

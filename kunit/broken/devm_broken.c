@@ -5,6 +5,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/device.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -179,3 +180,4 @@ const struct drvmem_broken drvmem_broken_devm[DRVMEM_BROKEN_DEVM_NR] = {
 		.expect = DRVMEM_FINDING_CACHE_LEAK,
 	},
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_broken_devm);

@@ -8,8 +8,11 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
+#include <linux/module.h>
 
+#include "../../compat/drvmem_compat.h"
 #include "dma_broken.h"
 
 /*
@@ -37,6 +40,7 @@ int drvmem_dma_broken_submit_unchecked(struct drvmem_dma *dma,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_broken_submit_unchecked);
 
 /*
  * Bug: the error path stops one buffer short (off by one), so the first
@@ -76,6 +80,7 @@ err_unmap_bufs:
 	}
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_broken_submit_leaky);
 
 static void drvmem_dma_broken_take_back(struct drvmem_dma *dma,
 					struct drvmem_dma_request *req)
@@ -102,6 +107,7 @@ void drvmem_dma_broken_complete_wrong_size(struct drvmem_dma *dma,
 	}
 	drvmem_dma_ring_release(dma, req->first, req->nr_bufs);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_broken_complete_wrong_size);
 
 /* Bug: unmaps every buffer as DMA_BIDIRECTIONAL, whatever it was mapped as. */
 void drvmem_dma_broken_complete_wrong_dir(struct drvmem_dma *dma,
@@ -119,6 +125,7 @@ void drvmem_dma_broken_complete_wrong_dir(struct drvmem_dma *dma,
 	}
 	drvmem_dma_ring_release(dma, req->first, req->nr_bufs);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_broken_complete_wrong_dir);
 
 /* Bug: unmaps in the order of mapping instead of the reverse. */
 void drvmem_dma_broken_complete_forward(struct drvmem_dma *dma,
@@ -134,3 +141,8 @@ void drvmem_dma_broken_complete_forward(struct drvmem_dma *dma,
 	}
 	drvmem_dma_ring_release(dma, req->first, req->nr_bufs);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_dma_broken_complete_forward);
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
+MODULE_DESCRIPTION("drvmem: broken DMA request paths the drvmem_dma suites must flag");
+MODULE_LICENSE("GPL");

@@ -9,6 +9,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mod_devicetable.h>
@@ -213,6 +214,7 @@ void drvmem_foreign_flush(struct kunit *test, struct platform_device *pdev)
 {
 	flush_workqueue(drvmem_foreign_wq);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_flush);
 
 /**
  * drvmem_foreign_wq_init() - make the workqueue of the deferred releases
@@ -224,6 +226,7 @@ int drvmem_foreign_wq_init(void)
 	drvmem_foreign_wq = alloc_workqueue("drvmem_foreign", 0, 0);
 	return drvmem_foreign_wq ? 0 : -ENOMEM;
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_wq_init);
 
 /**
  * drvmem_foreign_wq_exit() - destroy it
@@ -232,6 +235,7 @@ void drvmem_foreign_wq_exit(void)
 {
 	destroy_workqueue(drvmem_foreign_wq);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_wq_exit);
 
 /* A device id and platform data, as a board gives them. */
 static int drvmem_foreign_pdata_probe(struct platform_device *pdev)
@@ -301,6 +305,7 @@ const char *drvmem_foreign_attr_left(struct kunit *test,
 	sysfs_put(kn);
 	return "sysfs attribute \"level\"";
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_attr_left);
 
 /* A character device's open and release. */
 static int drvmem_foreign_open(struct inode *inode, struct file *file)
@@ -326,11 +331,13 @@ const struct file_operations drvmem_foreign_fops = {
 	.open = drvmem_foreign_open,
 	.release = drvmem_foreign_release,
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_fops);
 
 const struct file_operations drvmem_foreign_fops_leaky = {
 	.open = drvmem_foreign_open,
 	.release = drvmem_foreign_release_forgets,
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_fops_leaky);
 
 /* Each control, and its broken twin bound through the "-bad" id. */
 static const struct platform_device_id drvmem_foreign_temp_ids[] = {
@@ -404,3 +411,4 @@ const struct platform_driver drvmem_foreign_drivers[DRVMEM_FOREIGN_NR] = {
 		.id_table = drvmem_foreign_pdata_ids,
 	},
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_foreign_drivers);

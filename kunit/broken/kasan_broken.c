@@ -7,6 +7,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/device.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -147,3 +148,4 @@ const struct drvmem_broken drvmem_broken_kasan[DRVMEM_BROKEN_KASAN_NR] = {
 		.expect = DRVMEM_FINDING_REPORT,
 	},
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_broken_kasan);

@@ -14,6 +14,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/compiler.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -70,6 +71,7 @@ void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b)
 		flush_work(&b->work);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_run);
 
 /**
  * drvmem_kmemleak_broken_canary() - lose buffers in the caller's own task
@@ -95,6 +97,7 @@ void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b)
 	drvmem_kmemleak_broken_lose(b);
 	drvmem_kmemleak_broken_scrub();
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_canary);
 
 /**
  * drvmem_kmemleak_broken_reclaim() - free the buffers the driver lost
@@ -108,3 +111,4 @@ void drvmem_kmemleak_broken_reclaim(struct drvmem_kmemleak_broken *b)
 		kfree((void *)(b->canaries[--b->nr_canaries] ^
 			       DRVMEM_KMEMLEAK_BROKEN_MASK));
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_reclaim);

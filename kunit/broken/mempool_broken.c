@@ -7,6 +7,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/errno.h>
 #include <linux/mempool.h>
 #include <linux/string.h>
@@ -27,6 +28,7 @@ void drvmem_mempool_broken_release(void *element, mempool_t *pool)
 {
 	pool->free(element, pool->pool_data);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_mempool_broken_release);
 
 /**
  * drvmem_mempool_broken_submit - a request path that loses an element
@@ -57,3 +59,4 @@ int drvmem_mempool_broken_submit(struct drvmem_mempool_dev *md, u32 tag,
 	mempool_free(buf, md->buf_pool);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_mempool_broken_submit);

@@ -8,6 +8,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -102,3 +103,4 @@ const struct drvmem_broken drvmem_broken_two_devices[DRVMEM_BROKEN_TWO_DEVICES_N
 		.expect = DRVMEM_FINDING_PATTERN,
 	},
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_broken_two_devices);

@@ -197,9 +197,11 @@ static bool kit_owned(const struct drvmem_kit *kit, const char *sym)
 
 /*
  * Is the function at @addr drvmem's test code (the kit, a suite or a test
- * helper)?  They are linked between two markers (kunit/Makefile), so this
- * holds whatever they are named.  A function's cold part (foo.cold) is
- * placed with every other cold part: it is judged by its function.
+ * helper)?  Built in, they are linked between two markers (kunit/Makefile),
+ * so this holds whatever they are named; a suite built as a module is a
+ * module named *_kunit ("drvmem_unwind_two_devices [unwind_kunit]").  A
+ * function's cold part (foo.cold) is placed with every other cold part: it
+ * is judged by its function.
  */
 static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 {
@@ -209,6 +211,8 @@ static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 	    addr < (unsigned long)drvmem_test_code_end)
 		return true;
 	sprint_symbol_no_offset(kit->ledger.sym, addr);
+	if (strstr(kit->ledger.sym, "_kunit]"))
+		return true;
 	dot = strstr(kit->ledger.sym, ".cold");
 	if (!dot)
 		return false;

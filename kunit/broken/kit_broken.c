@@ -512,6 +512,32 @@ static void drvmem_broken_gfp_dma32_remove(struct platform_device *pdev)
 	kfree(priv);
 }
 
+/*
+ * Bug: kvmalloc()'s result unchecked.  A single failed allocation never
+ * shows it (kvmalloc() falls back to vmalloc); only failing every
+ * allocation under the call does.
+ */
+static int drvmem_broken_kvmalloc_unchecked_probe(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv;
+
+	priv = kzalloc_obj(*priv, GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	/* BUG: no NULL check */
+	priv->table = kvmalloc(SZ_64K, GFP_KERNEL);
+	platform_set_drvdata(pdev, priv);
+	return 0;
+}
+
+static void drvmem_broken_kvmalloc_unchecked_remove(struct platform_device *pdev)
+{
+	struct drvmem_broken_priv *priv = platform_get_drvdata(pdev);
+
+	kvfree(priv->table);
+	kfree(priv);
+}
+
 const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 	{
 		.name = "drvmem-broken-forgets-free",
@@ -608,5 +634,13 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.remove = drvmem_broken_gfp_dma32_remove,
 		.bug = "GFP_DMA32 given to kmalloc()",
 		.expect = DRVMEM_FINDING_REPORT,
+	},
+	{
+		.name = "drvmem-broken-kvmalloc-unchecked",
+		.owner = "drvmem_broken_",
+		.probe = drvmem_broken_kvmalloc_unchecked_probe,
+		.remove = drvmem_broken_kvmalloc_unchecked_remove,
+		.bug = "kvmalloc() result unchecked",
+		.expect = DRVMEM_FINDING_UNCHECKED,
 	},
 };

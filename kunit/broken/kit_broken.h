@@ -14,7 +14,7 @@
 #include "../kit/drvmem_kit.h"
 
 /* sized, so that a suite can take ARRAY_SIZE(); the definition must agree */
-#define DRVMEM_BROKEN_UNWIND_NR	12
+#define DRVMEM_BROKEN_UNWIND_NR	13
 extern const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR];
 
 struct kmem_cache *drvmem_broken_cache_create(slab_flags_t flags);

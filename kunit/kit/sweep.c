@@ -94,20 +94,28 @@ struct kit_sweep {
 	void *ctx;
 	struct kit_site base[DRVMEM_SITES], now[DRVMEM_SITES];
 	unsigned long failed[DRVMEM_SITES];
-	unsigned int nr_base, nr_failed, runs;
+	/* calls a fault under which made the step fail, not only absorbed */
+	unsigned long stopped[DRVMEM_SITES];
+	unsigned int nr_base, nr_failed, nr_stopped, runs;
 	/* slab caches the baseline made (kit_caches_made()) */
 	unsigned int base_caches;
 	char where[DRVMEM_MSG_LEN];
 };
 
-static bool kit_site_failed(const struct kit_sweep *sw, unsigned long site)
+static bool kit_site_in(const unsigned long *sites, unsigned int nr,
+			unsigned long site)
 {
 	unsigned int i;
 
-	for (i = 0; i < sw->nr_failed; i++)
-		if (sw->failed[i] == site)
+	for (i = 0; i < nr; i++)
+		if (sites[i] == site)
 			return true;
 	return false;
+}
+
+static bool kit_site_failed(const struct kit_sweep *sw, unsigned long site)
+{
+	return kit_site_in(sw->failed, sw->nr_failed, site);
 }
 
 static bool kit_site_unfailable(const struct kit_site *s)
@@ -117,7 +125,9 @@ static bool kit_site_unfailable(const struct kit_site *s)
 }
 
 /*
- * Run the step once with its n-th fault point failed and check the result.
+ * Run the step once with its n-th fault point failed and check the result;
+ * n == 0: with every fault point under the call the faults are aimed at
+ * failed (kit_sweep_absorbed() sets that up).
  * Return: whether a fault was injected (the step reached n fault points).
  */
 static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
@@ -133,7 +143,11 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 
 	kit_sweep_ledger_begin(test, step);
 	kit_fault_forget_call(kit);
-	kit_crash_where(kit, "%s, fault point %u", step->name, n);
+	if (n)
+		kit_crash_where(kit, "%s, fault point %u", step->name, n);
+	else
+		kit_crash_where(kit, "%s, every fault point under one call",
+				step->name);
 	WRITE_ONCE(current->fail_nth, n);
 	ret = step->run(test, sw->ctx);
 	injected = !READ_ONCE(current->fail_nth);
@@ -142,9 +156,15 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	sw->runs++;
 
 	api = kit_fault_failed_call(kit, &site);
+	if (!n)
+		injected = !!api;
 	if (!injected)
 		scnprintf(sw->where, sizeof(sw->where),
 			  "%s with no fault injected", step->name);
+	else if (!n)
+		scnprintf(sw->where, sizeof(sw->where),
+			  "%s, every fault point under the %s from %pS failed",
+			  step->name, api, (void *)site);
 	else if (api)
 		scnprintf(sw->where, sizeof(sw->where),
 			  "%s, fault point %u (%s from %pS)", step->name, n,
@@ -156,6 +176,9 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	if (injected && api && sw->nr_failed < DRVMEM_SITES &&
 	    !kit_site_failed(sw, site))
 		sw->failed[sw->nr_failed++] = site;
+	if (injected && api && ret && sw->nr_stopped < DRVMEM_SITES &&
+	    !kit_site_in(sw->stopped, sw->nr_stopped, site))
+		sw->stopped[sw->nr_stopped++] = site;
 	kit_batch_where(kit, sw->where);
 
 	if (!injected && ret) {
@@ -196,6 +219,33 @@ static unsigned int kit_sweep_all(struct kunit *test, struct kit_sweep *sw)
 		}
 	}
 	return points;
+}
+
+/*
+ * A call whose every injected fault the kernel absorbed (kvmalloc() falls
+ * back to vmalloc when its kmalloc fails) never returned failure to the
+ * code under test, so its NULL check was never tried.  Run the step once
+ * more with every fault point under that call failed.
+ * Return: the number of such runs.
+ */
+static unsigned int kit_sweep_absorbed(struct kunit *test, struct kit_sweep *sw)
+{
+	struct drvmem_kit *kit = kit_of(test);
+	unsigned int i, runs = 0;
+
+	for (i = 0; i < sw->nr_base; i++) {
+		const struct kit_site *b = &sw->base[i];
+
+		if (!kit_site_failed(sw, b->site) ||
+		    kit_site_in(sw->stopped, sw->nr_stopped, b->site))
+			continue;
+		drvmem_fault_end(test);
+		KUNIT_ASSERT_EQ(test, drvmem_fault_fail_always(test, sw->step->subject), 0);
+		kit_fault_require(kit, b->site, b->site + 1);
+		kit_sweep_once(test, sw, 0);
+		runs++;
+	}
+	return runs;
 }
 
 /* Is a call of the baseline that can fail still not failed by any run? */
@@ -250,7 +300,10 @@ static void kit_sweep_report(struct kunit *test, const struct kit_sweep *sw)
  * of the baseline that no run failed: only fault points under that call
  * count, 1, 2, ... again.  The stack filter behind that aim is not reliable
  * everywhere (UML), so a call still missed gets up to two more unaimed
- * passes.  A call that still never failed is a finding.
+ * passes.  A call that still never failed is a finding.  Last, a call
+ * whose every injected fault was absorbed (the step still succeeded, as
+ * kvmalloc() does by falling back to vmalloc) runs once more with every
+ * fault point under it failed, so that its NULL check is tried too.
  *
  * Return: the number of runs with a fault injected.
  */
@@ -258,7 +311,7 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			  void *ctx)
 {
 	struct drvmem_kit *kit = kit_of(test);
-	unsigned int i, pass, points, injected = 0;
+	unsigned int i, pass, points, absorbed, injected = 0;
 	struct kit_sweep *sw;
 	u64 start;
 	int ret;
@@ -307,11 +360,12 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 			injected += kit_sweep_all(test, sw);
 		}
 	}
+	absorbed = kit_sweep_absorbed(test, sw);
 	kit_batch_end(kit);
 	drvmem_fault_end(test);
 
-	kunit_info(test, "%s: swept %u fault points (%u more by aiming at single calls, with %u repeated sweeps) in %u runs, %llu us\n",
-		   step->name, points, injected, pass ? pass - 1 : 0, sw->runs,
+	kunit_info(test, "%s: swept %u fault points (%u more by aiming at single calls, with %u repeated sweeps; %u calls that absorbed every fault failed whole) in %u runs, %llu us\n",
+		   step->name, points, injected, pass ? pass - 1 : 0, absorbed, sw->runs,
 		   div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
 	kit_sweep_report(test, sw);
 	for (i = 0; i < sw->nr_base; i++) {

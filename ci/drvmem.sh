@@ -78,8 +78,10 @@ flex:flex perl:perl python3:python3 xz:xz-utils flock:util-linux'
 TOOLS_x86_64="$TOOLS_um /usr/include/libelf.h:libelf-dev
 /usr/include/openssl/opensslv.h:libssl-dev qemu-system-x86_64:qemu-system-x86"
 TOOLS_modules="$TOOLS_x86_64 /bin/busybox:busybox-static"
+# ocaml-nox: spatch compiles the OCaml scripts of some of the kernel's own
+# Coccinelle scripts (coccicheck fails without ocamlopt)
 TOOLS_check="$TOOLS_modules shellcheck:shellcheck spatch:coccinelle node:nodejs
-npm:npm sparse:sparse git:git clang:clang"
+npm:npm sparse:sparse git:git clang:clang ocamlopt:ocaml-nox"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 

@@ -85,7 +85,8 @@ npm:npm sparse:sparse git:git clang:clang ocamlopt:ocaml-nox"
 # not needed, only faster: installed as root, never asked for otherwise
 TOOLS_speed='ccache:ccache'
 
-# missing LIST - the packages of LIST whose command or file is missing
+# missing LIST - the packages of LIST whose command or file is missing.
+# No function of this script may bear a tool's name: command -v finds it.
 missing() {
 	for pair in $1; do
 		what=${pair%%:*}
@@ -624,11 +625,11 @@ coccicheck() {
 	[ -z "$out" ] || { echo "$out" | sed "s|$tmp/||"; return 1; }
 }
 
-# sparse TREE - make C=2 (sparse on every file) over drvmem's directory in
+# sparse_check TREE - make C=2 (sparse on every file) over drvmem's directory in
 # the UML build of TREE, which make kunit made: no warning.  Exit 77 when
 # the kernel finds the installed sparse too old (7.2 wants a newer one
 # than Debian 12's 0.6.4).
-sparse() {
+sparse_check() {
 	b=$(build_dir um "$1")
 	[ -f "$b/.config" ] || die "no UML build of $1 yet: run make kunit first"
 	out=$(make -C "$1" ARCH=um O="$b" C=2 drivers/misc/drvmem/ 2>&1) || {
@@ -717,7 +718,7 @@ checkpatch) checkpatch "$t" ;;
 kerneldoc) kerneldoc "$t" ;;
 errata) errata "$t" ;;
 coccicheck) coccicheck "$t" ;;
-sparse) sparse "$t" ;;
+sparse) sparse_check "$t" ;;
 analyze) analyze "$t" ;;
 modules)
 	lock

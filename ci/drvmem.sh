@@ -657,6 +657,13 @@ analyze() {
 	python3 "$REPO/ci/analyze.py" "$b" && python3 "$REPO/ci/analyze.py" "$b" --selftest
 }
 
+# x86_64_kunitconfig - the top .kunitconfig without its UML-only block,
+# plus SMP, on stdout: the x86_64 tier's config and the modules tier's base
+x86_64_kunitconfig() {
+	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig"
+	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y
+}
+
 # modules TREE - drvmem as loadable modules on a real kernel: an x86_64
 # kernel with KUnit (built in, as the kit must be: kunit/Kconfig says why)
 # and every suite and reference driver =m, booted in QEMU with a busybox
@@ -668,13 +675,11 @@ modules() {
 	mkdir -p "$CACHE"
 	# the x86_64 tier's config, with tristate drvmem as modules and the
 	# built-in suites (the kit's self-test, the example) left out
-	sed -e '/^# UML only/,/^# end UML only/d' \
-		-e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' \
+	x86_64_kunitconfig | sed -e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' \
 		-e 's/^\(CONFIG_DRVMEM_[A-Z_]*_KUNIT_TEST\)=y/\1=m/' \
-		-e 's/^CONFIG_DRVMEM_DRIVERS=y/CONFIG_DRVMEM_DRIVERS=m/' \
-		"$REPO/.kunitconfig" >"$cfg"
-	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y CONFIG_MODULES=y \
-		CONFIG_MODULE_UNLOAD=y CONFIG_KUNIT_DEBUGFS=y CONFIG_BLK_DEV_INITRD=y >>"$cfg"
+		-e 's/^CONFIG_DRVMEM_DRIVERS=y/CONFIG_DRVMEM_DRIVERS=m/' >"$cfg"
+	printf '%s\n' CONFIG_MODULES=y CONFIG_MODULE_UNLOAD=y CONFIG_KUNIT_DEBUGFS=y \
+		CONFIG_BLK_DEV_INITRD=y >>"$cfg"
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	cd "$1"
@@ -736,8 +741,7 @@ kunit-x86_64)
 	stage "$t"
 	# the top .kunitconfig without its UML-only block, plus SMP
 	mkdir -p "$CACHE"
-	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig" >"$CACHE/x86_64.kunitconfig"
-	printf "CONFIG_SMP=y\nCONFIG_UNWINDER_FRAME_POINTER=y\n" >>"$CACHE/x86_64.kunitconfig"
+	x86_64_kunitconfig >"$CACHE/x86_64.kunitconfig"
 	# TCG, as 6.12's kunit_tool always ran it (ci/qemu-tcg.sh says why)
 	if [ "${DRVMEM_QEMU_KVM:-0}" != 1 ]; then
 		mkdir -p "$CACHE/qemu-tcg"

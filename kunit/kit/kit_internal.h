@@ -41,6 +41,19 @@
 #define DRVMEM_API_LEN		40
 /* distinct call sites a sweep compares between runs */
 #define DRVMEM_SITES		64
+/* the ledger's cache of what it knows of each return address: 2^bits */
+#define DRVMEM_FRAMES_BITS	9
+
+/*
+ * What the ledger knows of the function one return address on a stack is
+ * in, worked out from its symbol once per test (ledger.c, kit_frame()).
+ */
+struct kit_frame {
+	unsigned long addr;	/* the return address; 0: an empty slot */
+	unsigned long internal;	/* bit i: ledger.c's kit_internal[i] names it */
+	bool test;		/* drvmem's test code */
+	bool owned;		/* named by the owner's prefixes */
+};
 
 /* One allocation or mapping seen by the ledger. */
 struct drvmem_entry {
@@ -69,6 +82,8 @@ struct kit_ledger {
 	unsigned long stack[DRVMEM_STACK_DEPTH];
 	char sym[KSYM_SYMBOL_LEN];
 	char callee[KSYM_NAME_LEN];
+	/* emptied when the owner changes: kit_frame.owned depends on it */
+	struct kit_frame frames[1 << DRVMEM_FRAMES_BITS];
 	bool armed;
 	char owner[DRVMEM_OWNER_LEN];
 	unsigned int nr, seq, nr_problems, nr_live;

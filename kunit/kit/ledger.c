@@ -13,6 +13,7 @@
 #include <kunit/test.h>
 #include <linux/async.h>
 #include <linux/device.h>
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kasan.h>
 #include <linux/kmemleak.h>
@@ -20,10 +21,14 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
+#ifdef CONFIG_UML
+#include <asm/stacktrace.h>
+#endif
 #include <trace/events/dma.h>
 #include <trace/events/kmem.h>
 #include <trace/events/percpu.h>
@@ -224,23 +229,84 @@ static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 
 static_assert(ARRAY_SIZE(kit_internal) <= BITS_PER_LONG);
 
+/*
+ * kit_frame - what the ledger knows of the function @addr returns into.
+ * Every event the ledger looks at walks a stack of the same few hundred
+ * return addresses, and naming each one (sprint_symbol()) was most of the
+ * kit's own cost: each address is named once per test and owner, here.
+ */
+static const struct kit_frame *kit_frame(struct drvmem_kit *kit,
+					 unsigned long addr)
+{
+	struct kit_frame *f = &kit->ledger.frames[hash_long(addr, DRVMEM_FRAMES_BITS)];
+	char *sym = kit->ledger.sym;
+	unsigned int i;
+
+	if (f->addr == addr)
+		return f;
+	f->addr = addr;
+	f->test = kit_test_code(kit, addr);
+	sprint_symbol_no_offset(sym, addr);
+	f->owned = kit_owned(kit, sym);
+	f->internal = 0;
+	for (i = 0; i < ARRAY_SIZE(kit_internal); i++)
+		if (kit_prefixed(sym, kit_internal[i].prefix))
+			__set_bit(i, &f->internal);
+	return f;
+}
+
 /* @seen: bit i set once kit_internal[i] was found on the stack */
-static bool kit_internal_frame(const char *sym, unsigned int kinds,
+static bool kit_internal_frame(const struct kit_frame *f, unsigned int kinds,
 			       unsigned long *seen)
 {
 	const struct kit_internal *in;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(kit_internal); i++) {
+	for_each_set_bit(i, &f->internal, ARRAY_SIZE(kit_internal)) {
 		in = &kit_internal[i];
-		if (!kit_prefixed(sym, in->prefix))
-			continue;
 		if (in->nested && !__test_and_set_bit(i, seen))
 			continue;
 		if (in->kinds == KIT_ANY_KIND || (in->kinds & kinds))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * kit_stack_save - the return addresses on the current stack, innermost
+ * first.  UML's stack tracer, dump_trace(), reads every word of the stack
+ * and keeps those that follow the chain of frame pointers: with a ledger
+ * event's few dozen frames on a stack of thousands of words, that reading
+ * was a fifth of a run.  The kit needs frame pointers anyway (Kconfig), so
+ * on UML it follows the same chain itself and stops at @max; elsewhere the
+ * architecture's unwinder stops there.  Interrupted by a fault, the stack
+ * tracer knows where the chain resumes: it is asked then.
+ */
+static unsigned int kit_stack_save(unsigned long *entries, unsigned int max)
+{
+#if defined(CONFIG_UML) && defined(CONFIG_FRAME_POINTER)
+	unsigned long lo = (unsigned long)task_stack_page(current);
+	struct stack_frame *frame = __builtin_frame_address(0), *next;
+	unsigned long hi = lo + THREAD_SIZE, addr;
+	unsigned int nr = 0;
+
+	if (current->thread.segv_regs)
+		return stack_trace_save(entries, max, 0);
+	while (nr < max && (unsigned long)frame >= lo &&
+	       (unsigned long)(frame + 1) <= hi) {
+		addr = READ_ONCE_NOCHECK(frame->return_address);
+		if (!__kernel_text_address(addr))
+			break;
+		entries[nr++] = addr;
+		next = (struct stack_frame *)READ_ONCE_NOCHECK(frame->next_frame);
+		if (next <= frame)
+			break;
+		frame = next;
+	}
+	return nr;
+#else
+	return stack_trace_save(entries, max, 0);
+#endif
 }
 
 /*
@@ -255,37 +321,35 @@ static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
 			    unsigned long *site, char *callee, size_t len)
 {
 	unsigned long *entries = kit->ledger.stack, seen = 0;
-	char *sym = kit->ledger.sym;
 	unsigned int nr, i, first, owner;
+	const struct kit_frame *f;
 
-	nr = stack_trace_save(entries, DRVMEM_STACK_DEPTH, 0);
+	nr = kit_stack_save(entries, DRVMEM_STACK_DEPTH);
 	/*
 	 * Skip the stack tracer's frames, then the kit's own on the way here
 	 * (its tracepoint probe, its fault hook).
 	 */
-	for (first = 0; first < nr && !kit_test_code(kit, entries[first]); first++)
+	for (first = 0; first < nr && !kit_frame(kit, entries[first])->test; first++)
 		;
-	for (; first < nr && kit_test_code(kit, entries[first]); first++)
+	for (; first < nr && kit_frame(kit, entries[first])->test; first++)
 		;
 	for (owner = first + 1; owner < nr; owner++) {
+		f = kit_frame(kit, entries[owner]);
 		/* the kit's or a test's own call, not the code under test's */
-		if (kit_test_code(kit, entries[owner]))
+		if (f->test)
 			return false;
-		sprint_symbol_no_offset(sym, entries[owner]);
-		if (kit_owned(kit, sym))
+		if (f->owned)
 			break;
 	}
 	if (owner >= nr)
 		return false;
 	/* the frames between the event and the API the owner called */
-	for (i = first + 1; i + 1 < owner; i++) {
-		sprint_symbol_no_offset(sym, entries[i]);
-		if (kit_internal_frame(sym, kinds, &seen))
+	for (i = first + 1; i + 1 < owner; i++)
+		if (kit_internal_frame(kit_frame(kit, entries[i]), kinds, &seen))
 			return false;
-	}
 	*site = entries[owner];
-	sprint_symbol_no_offset(sym, entries[owner - 1]);
-	strscpy(callee, sym, len);
+	sprint_symbol_no_offset(kit->ledger.sym, entries[owner - 1]);
+	strscpy(callee, kit->ledger.sym, len);
 	return true;
 }
 
@@ -738,6 +802,8 @@ void drvmem_ledger_begin(struct kunit *test, const char *owner)
 
 	kit_caches_snapshot(kit);
 	raw_spin_lock_irqsave(&kit->ledger.lock, flags);
+	if (strcmp(kit->ledger.owner, owner))
+		memset(kit->ledger.frames, 0, sizeof(kit->ledger.frames));
 	strscpy(kit->ledger.owner, owner, sizeof(kit->ledger.owner));
 	kit->ledger.nr = 0;
 	kit->ledger.seq = 0;

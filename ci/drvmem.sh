@@ -17,6 +17,7 @@
 #   drvmem.sh coccicheck     make coccicheck MODE=report on the drivers, the
 #                            kit, the example and the compat header
 #   drvmem.sh sparse         make C=2 on drvmem in the UML build
+#   drvmem.sh x86_64-config  the x86_64 tier's .kunitconfig, on stdout
 #   drvmem.sh patch          a git am-able series adding drvmem to the tree
 #   drvmem.sh patch-build    the series applied to a clean copy of the tree
 #                            with git am, and kunit.py run there
@@ -51,6 +52,12 @@ KCONFIG_LINE='source "drivers/misc/drvmem/Kconfig"'
 MAKEFILE_LINE='obj-y				+= drvmem/'
 # the archive of unstable's packages, as the machine's own apt names it
 DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+# ccache hashes paths under $CACHE relative to the build directory, so a
+# tree and its build directory copied elsewhere in $CACHE side by side (make
+# check's patched copy) hit the objects of the original (unless the user
+# has a base directory of their own)
+CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
+export CCACHE_BASEDIR
 
 die() {
 	echo "drvmem: $*" >&2
@@ -377,12 +384,17 @@ EOF
 # patch_build TREE - the series of `make patch` applied with git am to a
 # clean copy of TREE (hard links: nothing of TREE is written; drvmem's
 # staging taken out of the copy, git tracking the two files the series
-# changes), then kunit.py run there, as a user of the patched tree would
+# changes), then kunit.py run there with make kunit's configuration, as a
+# user of the patched tree would.  The copy and its build directory sit
+# side by side in $CACHE/patched/ as TREE and its UML build directory do
+# in $CACHE, with the same names: ccache (CCACHE_BASEDIR) then finds every
+# object the UML tier built, and only what the series changed is compiled.
 patch_build() {
 	patch "$1"
-	copy=$CACHE/patched-$(basename "$1")
-	b=$CACHE/build-patched-$(basename "$1")
-	rm -rf "$copy"
+	copy=$CACHE/patched/$(basename "$1")
+	b=$CACHE/patched/$(basename "$(build_dir um "$1")")
+	rm -rf "$copy" "$b" "$CACHE"/patched-* "$CACHE"/build-patched-*
+	mkdir -p "$CACHE/patched"
 	cp -al "$1" "$copy"
 	unstage "$copy"
 	git -C "$copy" init -q
@@ -397,9 +409,10 @@ patch_build() {
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" --timeout=1200 \
 		--kernel_args=kasan_multi_shot --build_dir="$b" \
-		${cc:+--make_options "$cc"} --kunitconfig=drivers/misc/drvmem || rc=$?
+		${cc:+--make_options "$cc"} --kunitconfig="$STAGE_DIR" \
+		--kunitconfig="$STAGE_DIR/$EXAMPLE" || rc=$?
 	cd /
-	rm -rf "$copy"
+	rm -rf "$copy" "$b"
 	return $rc
 }
 
@@ -453,10 +466,28 @@ lock() {
 	fi
 }
 
-# run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree; exit
-# status is kunit.py's.  After a crash (which kunit.py may report with exit
-# status 0), the suites the crashed boot did not reach run in boots of their
-# own (ci/kunit_resume.py), and the status is 1.
+# built TREE BUILD_DIR KEY - is the kernel in BUILD_DIR what kbuild would
+# build now?  Its stamp (written by run_kunit() when kunit.py's build
+# passed, with the time the build started) holds KEY (the checkout, the
+# build's arguments), no file of TREE (drvmem's through its symlink) is
+# newer than it, nor the build's .config or vmlinux (another build in that
+# directory: the modules tier's, make mutants').  make goes by the same
+# file times; kunit.py's own build passes over the whole tree to find
+# nothing to do in about 10 s.  Never with KUNIT_ARGS (they may change
+# the build).
+built() {
+	stamp=$2/drvmem-built
+	[ -z "$KUNIT_ARGS" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$3" ] &&
+		[ -f "$2/.config" ] && [ -f "$2/vmlinux" ] &&
+		[ -z "$(find -L "$2/.config" "$2/vmlinux" "$1" -name .git -prune -o \
+			-newer "$stamp" -print 2>/dev/null | head -n 1)" ]
+}
+
+# run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree (kunit.py
+# exec when the build is up to date: built()); exit status is kunit.py's.
+# After a crash (which kunit.py may report with exit status 0), the suites
+# the crashed boot did not reach run in boots of their own
+# (ci/kunit_resume.py), and the status is 1.
 run_kunit() {
 	t=$1
 	b=$2
@@ -465,21 +496,42 @@ run_kunit() {
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	json=${KUNIT_JSON:-$CACHE/kunit-last.json}
 	out=$CACHE/kunit-output.txt
+	key="$REPO $cc $*"
 	cd "$t"
-	rm -f "$json" "$out.rc"
+	rm -f "$json" "$out.rc" "$b/drvmem-built.new"
+	if built "$t" "$b" "$key"; then
+		echo "drvmem: nothing changed since the last build in $b: kunit.py exec"
+		mode="exec"
+		jobs=
+	else
+		mkdir -p "$b"
+		# the stamp's time is the build's start: an edit made during the
+		# build is newer than it
+		printf '%s\n' "$key" >"$b/drvmem-built.new"
+		mode="run"
+		jobs=--jobs=$JOBS
+	fi
 	# kasan_multi_shot: tests that provoke a KASAN report on purpose run;
 	# timeout: x86_64 under TCG runs the suites in about 100 s of the
 	# default 300, too close on a slower machine
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
 	{
 		rc=0
-		python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" \
+		python3 tools/testing/kunit/kunit.py "$mode" ${jobs:+"$jobs"} \
 			--kernel_args=kasan_multi_shot --timeout=1200 \
 			${cc:+--make_options "$cc"} --json="$json" --build_dir="$b" \
 			"$@" $KUNIT_ARGS "$FILTER" 2>&1 || rc=$?
 		echo "$rc" >"$out.rc"
 	} | tee "$out"
 	rc=$(cat "$out.rc")
+	# the build passed when the kernel started
+	if [ -f "$b/drvmem-built.new" ]; then
+		if grep -q '^\[[0-9:]*\] Starting KUnit Kernel' "$out"; then
+			mv "$b/drvmem-built.new" "$b/drvmem-built"
+		else
+			rm -f "$b/drvmem-built.new" "$b/drvmem-built"
+		fi
+	fi
 	# kunit.py may exit 0 after a crash ("passed: 2, errors: 3")
 	if ! grep -q -e '\[CRASHED\]' -e 'timed out after' "$out"; then
 		junit "$t" "$b/test.log"
@@ -658,28 +710,38 @@ analyze() {
 }
 
 # x86_64_kunitconfig - the top .kunitconfig without its UML-only block,
-# plus SMP, on stdout: the x86_64 tier's config and the modules tier's base
+# plus SMP, on stdout: the x86_64 tier's config and the modules tier's
+# base.  What loadable modules need is in both: the modules tier builds
+# in the x86_64 tier's build directory, and with only drvmem's own symbols
+# changed (=y to =m) kbuild recompiles only drvmem's objects.  KASAN's
+# outline instrumentation (a call per check, not the checks inlined):
+# the same reports, a quarter less compile time than inline (measured on
+# eight of the kernel's largest files), and this tier is paid cold; the
+# UML tier, re-run on every edit, keeps the faster inline checks.
 x86_64_kunitconfig() {
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig"
-	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y
+	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y CONFIG_KASAN_OUTLINE=y \
+		CONFIG_MODULES=y CONFIG_MODULE_UNLOAD=y CONFIG_KUNIT_DEBUGFS=y \
+		CONFIG_BLK_DEV_INITRD=y
 }
 
 # modules TREE - drvmem as loadable modules on a real kernel: an x86_64
 # kernel with KUnit (built in, as the kit must be: kunit/Kconfig says why)
 # and every suite and reference driver =m, booted in QEMU with a busybox
 # initramfs that loads them; their results read from debugfs, parsed by
-# kunit.py parse (ci/kunit_modules.py).
+# kunit.py parse (ci/kunit_modules.py).  Built in the x86_64 tier's
+# build directory (x86_64_kunitconfig() says why).
 modules() {
-	b=$(build_dir modules "$1")
+	b=$(build_dir x86_64 "$1")
 	cfg=$CACHE/modules.kunitconfig
 	mkdir -p "$CACHE"
-	# the x86_64 tier's config, with tristate drvmem as modules and the
-	# built-in suites (the kit's self-test, the example) left out
-	x86_64_kunitconfig | sed -e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' \
+	# the x86_64 tier's config (the example's too), with tristate drvmem
+	# as modules and the built-in suites (the kit's self-test, the
+	# example's) left out
+	{ x86_64_kunitconfig; cat "$REPO/$EXAMPLE/.kunitconfig"; } |
+		sed -e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' -e '/^CONFIG_FOO_KUNIT_TEST=/d' \
 		-e 's/^\(CONFIG_DRVMEM_[A-Z_]*_KUNIT_TEST\)=y/\1=m/' \
 		-e 's/^CONFIG_DRVMEM_DRIVERS=y/CONFIG_DRVMEM_DRIVERS=m/' >"$cfg"
-	printf '%s\n' CONFIG_MODULES=y CONFIG_MODULE_UNLOAD=y CONFIG_KUNIT_DEBUGFS=y \
-		CONFIG_BLK_DEV_INITRD=y >>"$cfg"
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	cd "$1"
@@ -699,6 +761,10 @@ cocci)
 	cocci
 	exit
 	;;
+x86_64-config)
+	x86_64_kunitconfig
+	exit
+	;;
 tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata | coccicheck | sparse | analyze | modules | kunit | kunit-x86_64)
 	case $cmd in
 	kunit) tools um ;;
@@ -707,7 +773,7 @@ tree | stage | unstage | patch | patch-build | checkpatch | kerneldoc | errata |
 	esac
 	t=$(tree) || exit 1
 	;;
-*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|analyze|modules|cocci|kunit|kunit-x86_64|tools" ;;
+*) die "usage: drvmem.sh tree|stage|unstage|patch|patch-build|checkpatch|kerneldoc|errata|coccicheck|sparse|analyze|modules|cocci|kunit|kunit-x86_64|x86_64-config|tools" ;;
 esac
 case $cmd in
 tree) echo "$t" ;;

@@ -21,6 +21,21 @@ pass=0
 fail=0
 skip=0
 
+# part NAME - say that a part of the run begins; the time each part took
+# is printed before the summary
+part_at=$(date +%s)
+part_name=
+times=
+part() {
+	now=$(date +%s)
+	[ -z "$part_name" ] ||
+		times="$times$(printf '%6d s  %s' $((now - part_at)) "$part_name")
+"
+	part_at=$now
+	part_name=$1
+	[ -z "$1" ] || echo "drvmem check: $1"
+}
+
 # check NAME CMD... - run one check, count it
 check() {
 	name=$1
@@ -162,17 +177,18 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 else
 	KERNELS=${CHECK_KERNELS:-6.12 7.2}
 fi
-echo "drvmem check: tools"
+part "tools"
 "$REPO/ci/drvmem.sh" tools check || exit 1
-echo "drvmem check: self-tests"
+part "self-tests"
 selftests
 # the trees first: a kernel that cannot be had fails before any build
+part "kernel trees"
 for k in $KERNELS; do
 	[ "$k" = src ] || export KERNEL="$k"
 	TREE=$("$REPO/ci/drvmem.sh" tree) || exit 1
 	echo "drvmem check: kernel $k: $TREE"
 done
-echo "drvmem check: static checks against $TREE"
+part "static checks against $TREE"
 check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
 check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
 check "checkpatch flags the chapter's strcpy example, not its correction" \
@@ -184,7 +200,7 @@ check "make coccicheck on the drivers, the kit, the example and compat" \
 citemplates
 for k in $KERNELS; do
 	[ "$k" = src ] || export KERNEL="$k"
-	[ "${CHECK_UML:-1}" = 0 ] || echo "drvmem check: KUnit suites under UML, kernel $k"
+	[ "${CHECK_UML:-1}" = 0 ] || part "KUnit suites under UML, kernel $k"
 	[ "${CHECK_UML:-1}" != 0 ] || continue
 	kunit_tier "um-$k" kunit
 	sparse_tier "$k"
@@ -192,25 +208,28 @@ for k in $KERNELS; do
 		"$REPO/ci/drvmem.sh" analyze
 	if [ -z "${mutated:-}" ] && [ "${CHECK_MUTANTS:-1}" != 0 ]; then
 		mutated=1
-		echo "drvmem check: mutation sample (kernel $k; make mutants runs every mutant)"
+		part "mutation sample (kernel $k; make mutants runs every mutant)"
 		mutants
 		junit_demo
 	fi
 done
 if [ "${CHECK_UML:-1}" != 0 ]; then
-	echo "drvmem check: make patch, applied to a clean copy of kernel $k"
+	part "make patch, applied to a clean copy of kernel $k"
 	check "make patch: the series applied with git am to a clean copy of $k, its suites run there" \
 		env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" patch-build
 fi
 if [ "${CHECK_X86_64:-1}" != 0 ]; then
-	echo "drvmem check: KUnit suites under QEMU x86_64 (SMP), kernel $k"
+	part "KUnit suites under QEMU x86_64 (SMP), kernel $k"
 	kunit_tier "x86_64-$k" kunit-x86_64
-	echo "drvmem check: drvmem as modules on an x86_64 kernel $k, in QEMU"
+	part "drvmem as modules on an x86_64 kernel $k, in QEMU"
 	check "modules: drivers and suites loaded by insmod, results from debugfs parsed by kunit.py parse" \
 		"$REPO/ci/drvmem.sh" modules
 fi
 
+part ""
 printf '%s' "$tiers"
+echo "drvmem check: time per part"
+printf '%s' "$times"
 summary="$pass passed, $fail failed"
 [ "$skip" -eq 0 ] || summary="$summary, $skip skipped"
 echo "$summary" | tee "$CACHE/summary.txt"

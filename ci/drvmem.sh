@@ -467,20 +467,29 @@ lock() {
 }
 
 # built TREE BUILD_DIR KEY - is the kernel in BUILD_DIR what kbuild would
-# build now?  Its stamp (written by run_kunit() when kunit.py's build
-# passed, with the time the build started) holds KEY (the checkout, the
-# build's arguments), no file of TREE (drvmem's through its symlink) is
-# newer than it, nor the build's .config or vmlinux (another build in that
-# directory: the modules tier's, make mutants').  make goes by the same
-# file times; kunit.py's own build passes over the whole tree to find
-# nothing to do in about 10 s.  Never with KUNIT_ARGS (they may change
-# the build).
+# build now?  Its stamp, written by run_kunit() when kunit.py's build
+# passed, holds KEY (the checkout, the build's arguments) and the times of
+# the build's .config and vmlinux as that build left them (another build
+# in the directory, the modules tier's or make mutants', changes them),
+# and has the time the build started: no file of TREE (drvmem's through
+# its symlink) may be newer.  make goes by the same file times; kunit.py's
+# own build passes over the whole tree to find nothing to do in about
+# 10 s.  KUNIT_ARGS are part of KEY (one that changes the build,
+# --kconfig_add say, makes another key); --jobs, the one argument
+# kunit.py exec does not take, means a build.
 built() {
 	stamp=$2/drvmem-built
-	[ -z "$KUNIT_ARGS" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$3" ] &&
-		[ -f "$2/.config" ] && [ -f "$2/vmlinux" ] &&
-		[ -z "$(find -L "$2/.config" "$2/vmlinux" "$1" -name .git -prune -o \
-			-newer "$stamp" -print 2>/dev/null | head -n 1)" ]
+	case " $KUNIT_ARGS" in *" --jobs"*) return 1 ;; esac
+	[ -f "$stamp" ] && [ -f "$2/.config" ] && [ -f "$2/vmlinux" ] &&
+		[ "$(cat "$stamp")" = "$(built_key "$2" "$3")" ] &&
+		[ -z "$(find -L "$1" -name .git -prune -o -newer "$stamp" -print \
+			2>/dev/null | head -n 1)" ]
+}
+
+# built_key BUILD_DIR KEY - what built()'s stamp holds
+built_key() {
+	printf '%s\n' "$2"
+	stat -c '%n %y' "$1/.config" "$1/vmlinux"
 }
 
 # run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree (kunit.py
@@ -496,7 +505,7 @@ run_kunit() {
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	json=${KUNIT_JSON:-$CACHE/kunit-last.json}
 	out=$CACHE/kunit-output.txt
-	key="$REPO $cc $*"
+	key="$REPO $cc $* $KUNIT_ARGS"
 	cd "$t"
 	rm -f "$json" "$out.rc" "$b/drvmem-built.new"
 	if built "$t" "$b" "$key"; then
@@ -507,7 +516,7 @@ run_kunit() {
 		mkdir -p "$b"
 		# the stamp's time is the build's start: an edit made during the
 		# build is newer than it
-		printf '%s\n' "$key" >"$b/drvmem-built.new"
+		: >"$b/drvmem-built.new"
 		mode="run"
 		jobs=--jobs=$JOBS
 	fi
@@ -526,8 +535,10 @@ run_kunit() {
 	rc=$(cat "$out.rc")
 	# the build passed when the kernel started
 	if [ -f "$b/drvmem-built.new" ]; then
-		if grep -q '^\[[0-9:]*\] Starting KUnit Kernel' "$out"; then
-			mv "$b/drvmem-built.new" "$b/drvmem-built"
+		if grep -q '^\[[0-9:]*\] Starting KUnit Kernel' "$out" &&
+			built_key "$b" "$key" >"$b/drvmem-built" 2>/dev/null; then
+			touch -r "$b/drvmem-built.new" "$b/drvmem-built"
+			rm -f "$b/drvmem-built.new"
 		else
 			rm -f "$b/drvmem-built.new" "$b/drvmem-built"
 		fi

@@ -533,10 +533,16 @@ def run_one(m, work):
         m.result, m.detail = "killed", crash.group(0)
     elif fails:
         m.result = "killed"
+        # cases kunit_tool could not name (a boot that ended early) are
+        # counted, not listed as ""
+        named = [(n, s) for n, s in fails if n.strip(".")]
         m.detail = ", ".join(n + ("" if s == "FAIL" else f" ({s.lower()})")
-                             for n, s in fails[:3])
-        if len(fails) > 3:
-            m.detail += f" and {len(fails) - 3} more"
+                             for n, s in named[:3])
+        if len(named) > 3:
+            m.detail += f" and {len(named) - 3} more"
+        if len(named) < len(fails):
+            m.detail += (", " if named else "") + \
+                f"{len(fails) - len(named)} unnamed, in error (kunit_tool gave them no name)"
     elif fails is None:
         err = re.findall(r"^.*(?:error:|ERROR:).*$", log, re.M)
         m.result = "stillborn"

@@ -382,6 +382,52 @@ python3 "$REPO/ci/kunit_resume.py" "$TMP/resume/out" "$TMP/resume/raw" "$TMP/res
 	-- "$TMP/resume/kunit" >/dev/null 2>&1
 result $? "without a crash nothing is run again"
 
+# --- make kunit without a build when nothing changed -----------------------
+# a kunit.py that says which command it ran, "builds" .config and vmlinux
+fake_tree "$TMP/stamp"
+cat >"$TMP/stamp/tools/testing/kunit/kunit.py" <<'PY'
+import os, sys
+b = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--build_dir=")][0]
+with open(os.environ["FAKE_KUNIT_LOG"], "a") as f:
+    f.write(" ".join(sys.argv[1:2] + [a for a in sys.argv if a.startswith("--jobs")]) + "\n")
+if sys.argv[1] == "run":
+    os.makedirs(b, exist_ok=True)
+    for name in (".config", "vmlinux"):
+        open(os.path.join(b, name), "a").close()
+        os.utime(os.path.join(b, name))      # a build writes them
+print("[00:00:00] Starting KUnit Kernel (1/1)...")
+PY
+stamp_kunit() {
+	env FAKE_KUNIT_LOG="$TMP/stamp.log" KERNEL_SRC="$TMP/stamp" DRVMEM_INSTALL=0 \
+		"$@" CACHE="$TMP/cache" BUILD_DIR= "$REPO/ci/drvmem.sh" kunit >"$TMP/stamp.out" 2>&1
+	tail -n 1 "$TMP/stamp.log"
+}
+r1=$(stamp_kunit)
+r2=$(stamp_kunit)
+grep -q "nothing changed since the last build" "$TMP/stamp.out"
+said=$?
+touch "$TMP/stamp/drivers/misc/foo.c"
+r3=$(stamp_kunit)
+r4=$(stamp_kunit)
+touch "$REPO/README.md"
+r5=$(stamp_kunit)
+r6=$(stamp_kunit KUNIT_ARGS=--kconfig_add=CONFIG_FOO=y)
+r7=$(stamp_kunit KUNIT_ARGS=--kconfig_add=CONFIG_FOO=y)
+r8=$(stamp_kunit)
+r9=$(stamp_kunit KUNIT_ARGS=--jobs=1)
+# another build in the directory (the modules tier's) relinks vmlinux
+stamp_kunit >/dev/null
+for b in "$TMP"/cache/build-um-*; do touch "$b/vmlinux"; done
+r10=$(stamp_kunit)
+r11=$(stamp_kunit)
+[ "$r1 $r2 $said" = "run --jobs=2 exec 0" ] && [ "$r3 $r4" = "run --jobs=2 exec" ] &&
+	[ "$r5" = "run --jobs=2" ] && [ "$r6 $r7 $r8" = "run --jobs=2 exec run --jobs=2" ] &&
+	[ "${r9%% *}" = run ] && [ "$r10 $r11" = "run --jobs=2 exec" ]
+rc=$?
+[ $rc = 0 ] || echo "# kunit.py commands: $r1 / $r2 ($said) / $r3 / $r4 / $r5 / $r6 / $r7 / $r8 / $r9 / $r10 / $r11; $(tail -n 3 "$TMP/stamp.out")"
+result $rc "make kunit runs kunit.py exec when neither the tree, drvmem, the build directory nor the arguments changed since a build, kunit.py run otherwise"
+drvmem unstage "$TMP/stamp" >/dev/null 2>&1
+
 sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$REPO/.ci/run" && sh -n "$0" &&
 	python3 -c "import ast, sys; [ast.parse(open(f).read()) for f in sys.argv[1:]]" "$REPO"/ci/*.py
 result $? "ci scripts parse"

@@ -67,7 +67,7 @@ void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b)
 
 	INIT_WORK(&b->work, drvmem_kmemleak_broken_work);
 	for (i = 0; i < DRVMEM_KMEMLEAK_BROKEN_NR; i++) {
-		queue_work(system_wq, &b->work);
+		schedule_work(&b->work);
 		flush_work(&b->work);
 	}
 }

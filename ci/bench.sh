@@ -5,8 +5,8 @@
 #
 #   inner loop      make kunit after touching one reference driver   <= 10 s
 #   no change       make kunit with nothing changed                  <= 8 s
-#   the run         kunit.py's "running" time, all suites, minus a
-#                   boot with the two-case example suite alone       <= 4 s
+#   the run         the drvmem suites' own time: the sum of their cases'
+#                   durations in the run's JUnit XML                 <= 4 s
 #   sweep speed     fault points per second of drvmem-full's sweep   >= 1000
 #
 # BENCH_COLD=1 adds the cold figures (two cold UML builds and a cold x86_64
@@ -30,7 +30,6 @@ trap 'rm -rf "$TMP"' EXIT
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-running() { sed -n 's/.*Elapsed time: .* \([0-9.]*\)s running.*/\1/p' "$1" | tail -n 1; }
 
 # figure NAME VALUE TARGET UNIT [min]: one line, with the ratio to target
 figure() {
@@ -56,16 +55,31 @@ mkdir -p "$CACHE"
 
 # warm the build directory first: its cost is the cold figure's, not these
 kunit "$TMP/warm.log" KUNIT_ARGS=--raw_output=kunit >/dev/null
-nochange=$(kunit "$TMP/nochange.log" KUNIT_ARGS=--raw_output=kunit)
+nochange=$(kunit "$TMP/nochange.log" KUNIT_ARGS=--raw_output=kunit KUNIT_JUNIT="$TMP/nochange.xml")
 touch "$REPO/drivers-under-test/drvmem_unwind.c"
 inner=$(kunit "$TMP/inner.log")
-kunit "$TMP/boot.log" FILTER=foo >/dev/null
-run=$(awk -v a="$(running "$TMP/nochange.log")" -v b="$(running "$TMP/boot.log")" \
-	'BEGIN { printf "%.1f", a - b }')
+# the run: the drvmem cases' own time, each case's from the printk times
+# of its lines (ci/kunit_junit.py), boot and kunit.py left out
+run=$(python3 - "$TMP/nochange.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = {}
+for boot in root.findall("testsuite"):
+    for suite in boot.findall("testsuite"):
+        if suite.get("name", "").startswith("drvmem_"):
+            suites[suite.get("name")] = sum(float(c.get("time") or 0)
+                                            for c in suite.iter("testcase"))
+print(f"{sum(suites.values()):.1f}")
+top = sorted(suites.items(), key=lambda s: -s[1])[:5]
+print("# the run by suite: " + ", ".join(f"{n} {t:.1f} s" for n, t in top), file=sys.stderr)
+PY
+) 2>>"$TMP/suites"
 
 figure "inner loop" "$inner" 10 s
 figure "no change" "$nochange" 8 s
 figure "the run" "$run" 4 s
+tee -a "$OUT" <"$TMP/suites"
 
 # "probe: swept N fault points (M more ...) in R runs, U us", drvmem-full's
 # being the sweep of drvmem_unwind's second case

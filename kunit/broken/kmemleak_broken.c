@@ -47,32 +47,24 @@ static noinline void drvmem_kmemleak_broken_scrub(void)
  * "referenced" until then (seen on 7.2: none of the 16 lost buffers
  * reported in some runs).  An object allocated just before the loss and
  * freed after it writes over the lost one's slot, as a busy system soon
- * would; on 6.12 it is only a kmalloc() and a kfree().
+ * would; on 6.12 it is only a kmalloc() and a kfree().  Inline: the
+ * report names the function that lost the buffer.
  */
-static void drvmem_kmemleak_broken_spares(void **spare, unsigned int nr, bool free)
+static __always_inline unsigned long drvmem_kmemleak_broken_lose_one(void)
 {
-	unsigned int i;
+	void *spare = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
+	void *buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
 
-	for (i = 0; i < nr; i++) {
-		if (free)
-			kfree(spare[i]);
-		else
-			spare[i] = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
-	}
+	kfree(spare);
+	/* BUG: buf is lost; only the test can find it again */
+	return (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK;
 }
 
 /* Bug: the buffer is allocated and never freed, nor kept. */
 static noinline void drvmem_kmemleak_broken_work_lose(struct drvmem_kmemleak_broken *b)
 {
-	void *spare, *buf;
-
-	drvmem_kmemleak_broken_spares(&spare, 1, false);
-	buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
-	/* BUG: buf is lost; only the test can find it again */
 	if (b->nr < DRVMEM_KMEMLEAK_BROKEN_NR)
-		WRITE_ONCE(b->disguised[b->nr++],
-			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
-	drvmem_kmemleak_broken_spares(&spare, 1, true);
+		WRITE_ONCE(b->disguised[b->nr++], drvmem_kmemleak_broken_lose_one());
 }
 
 static void drvmem_kmemleak_broken_work(struct work_struct *work)
@@ -109,15 +101,9 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_run);
  */
 static noinline void drvmem_kmemleak_broken_lose(struct drvmem_kmemleak_broken *b)
 {
-	void *spare[DRVMEM_KMEMLEAK_BROKEN_NR], *buf;
-
-	drvmem_kmemleak_broken_spares(spare, ARRAY_SIZE(spare), false);
-	while (b->nr_canaries < DRVMEM_KMEMLEAK_BROKEN_NR) {
-		buf = kmalloc(DRVMEM_KMEMLEAK_BROKEN_SIZE, GFP_KERNEL);
+	while (b->nr_canaries < DRVMEM_KMEMLEAK_BROKEN_NR)
 		WRITE_ONCE(b->canaries[b->nr_canaries++],
-			   (unsigned long)buf ^ DRVMEM_KMEMLEAK_BROKEN_MASK);
-	}
-	drvmem_kmemleak_broken_spares(spare, ARRAY_SIZE(spare), true);
+			   drvmem_kmemleak_broken_lose_one());
 }
 
 void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b)

@@ -749,6 +749,8 @@ modules() {
 	b=$(build_dir x86_64 "$1")
 	cfg=$CACHE/modules.kunitconfig
 	mkdir -p "$CACHE"
+	# the directory of its own it had before: a whole kernel build
+	rm -rf "$(build_dir modules "$1")"
 	# the x86_64 tier's config (the example's too), with tristate drvmem
 	# as modules and the built-in suites (the kit's self-test, the
 	# example's) left out

@@ -4,58 +4,27 @@
  * scans memory, and a leak allocated by drvmem's code anywhere in the run
  * (a worker, a callback, a path no ledger watched) fails the run.
  *
- * Linked last, after drvmem_kasan.  kmemleak judges an object only once it
- * is 5 seconds old: the suite waits that long after it starts, so that
- * every earlier suite's allocations are judged.
+ * Linked last, after drvmem_kasan, so that its scan judges what every
+ * earlier suite allocated (the kit's scan judges objects of any age).
  *
  * Copyright (c) 2026 drvmem authors
  */
 
 #include <kunit/test.h>
-#include <linux/delay.h>
-#include <linux/jiffies.h>
 
 #include "broken/kmemleak_broken.h"
 #include "kit/drvmem_kit.h"
 
-/* kmemleak's minimum age of an object it reports, and a margin */
-#define DRVMEM_KMEMLEAK_AGE_MS		5100
-
-/**
- * struct drvmem_kmemleak_run - what the suite's cases share
- * @start: when the suite started: earlier suites' objects are older
- * @leaker: a broken driver whose work item lost buffers, in the first case
- * @leaked: when it did
- *
- * kmemleak judges an object 5 seconds after it was allocated: the leak is
- * made in the first case and judged in the last, so this lives as long as
+/*
+ * A broken driver whose work item lost buffers in the first case: every
+ * later case's scan must still see them, so the driver lives as long as
  * the suite, which test->priv does not.
  */
-static struct drvmem_kmemleak_run {
-	unsigned long start;
-	struct drvmem_kmemleak_broken leaker;
-	unsigned long leaked;
-} drvmem_kmemleak_run;
-
-static int drvmem_kmemleak_suite_init(struct kunit_suite *suite)
-{
-	drvmem_kmemleak_run.start = jiffies;
-	drvmem_kmemleak_run.leaked = jiffies;
-	return 0;
-}
+static struct drvmem_kmemleak_broken drvmem_kmemleak_leaker;
 
 static void drvmem_kmemleak_suite_exit(struct kunit_suite *suite)
 {
-	drvmem_kmemleak_broken_reclaim(&drvmem_kmemleak_run.leaker);
-}
-
-/* Wait until what was allocated before @since is old enough to report. */
-static void drvmem_kmemleak_age(unsigned long since)
-{
-	unsigned long ready = since + msecs_to_jiffies(DRVMEM_KMEMLEAK_AGE_MS);
-
-	if (time_before(jiffies, ready))
-		msleep(jiffies_to_msecs(ready - jiffies));
+	drvmem_kmemleak_broken_reclaim(&drvmem_kmemleak_leaker);
 }
 
 /*
@@ -66,31 +35,28 @@ static void drvmem_kmemleak_age(unsigned long since)
  */
 static void drvmem_kmemleak_worker_leak_escapes_the_ledger(struct kunit *test)
 {
-	struct drvmem_kmemleak_broken *b = &drvmem_kmemleak_run.leaker;
+	struct drvmem_kmemleak_broken *b = &drvmem_kmemleak_leaker;
 
 	drvmem_ledger_begin(test, "drvmem_kmemleak_broken_");
 	drvmem_kmemleak_broken_run(b);
 	drvmem_ledger_end(test);
 	drvmem_kmemleak_broken_canary(b);
-	drvmem_kmemleak_run.leaked = jiffies;
 	KUNIT_EXPECT_EQ(test, b->nr, DRVMEM_KMEMLEAK_BROKEN_NR);
 	KUNIT_EXPECT_TRUE(test, drvmem_ledger_check(test, "a work item loses buffers"));
 }
 
 /*
- * Scan once everything allocated before @since is old enough; return how
- * many of the buffers the first case's work item lost kmemleak reported,
- * and in @canaries how many of those the test's own task lost.
+ * Scan; return how many of the buffers the first case's work item lost
+ * kmemleak reported, and in @canaries how many of those the test's own
+ * task lost.
  */
-static unsigned int drvmem_kmemleak_scan_after(struct kunit *test,
-					       unsigned long since,
-					       const char **reports,
-					       unsigned int *canaries)
+static unsigned int drvmem_kmemleak_scan_all(struct kunit *test,
+					     const char **reports,
+					     unsigned int *canaries)
 {
 	char first[DRVMEM_KMEMLEAK_LINE];
 	unsigned int nr;
 
-	drvmem_kmemleak_age(since);
 	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_scan(test, reports), 0);
 	*canaries = drvmem_kmemleak_report(*reports, "drvmem_kmemleak_broken_lose",
 					   true, NULL, 0);
@@ -117,10 +83,9 @@ static void drvmem_kmemleak_scan_finds_the_worker_leak(struct kunit *test)
 	unsigned int nr, canaries;
 	const char *reports;
 
-	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_run.leaker.nr,
+	KUNIT_ASSERT_EQ(test, drvmem_kmemleak_leaker.nr,
 			DRVMEM_KMEMLEAK_BROKEN_NR);
-	nr = drvmem_kmemleak_scan_after(test, drvmem_kmemleak_run.leaked,
-					&reports, &canaries);
+	nr = drvmem_kmemleak_scan_all(test, &reports, &canaries);
 	if (!canaries && !nr)
 		kunit_skip(test,
 			   "kmemleak reported none of the %u buffers the test's own task lost, nor of those the work item lost: it cannot see leaks in this kernel",
@@ -143,8 +108,7 @@ static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
 	unsigned int nr, canaries;
 	const char *reports;
 
-	if (!drvmem_kmemleak_scan_after(test, drvmem_kmemleak_run.start, &reports,
-					&canaries) && !canaries)
+	if (!drvmem_kmemleak_scan_all(test, &reports, &canaries) && !canaries)
 		kunit_skip(test,
 			   "kmemleak did not see the buffers lost on purpose: a clean scan would prove nothing");
 	nr = drvmem_kmemleak_report(reports, "drvmem_", false, first, sizeof(first));
@@ -155,14 +119,13 @@ static void drvmem_kmemleak_run_leaked_nothing(struct kunit *test)
 
 static struct kunit_case drvmem_kmemleak_cases[] = {
 	KUNIT_CASE(drvmem_kmemleak_worker_leak_escapes_the_ledger),
-	KUNIT_CASE_SLOW(drvmem_kmemleak_scan_finds_the_worker_leak),
-	KUNIT_CASE_SLOW(drvmem_kmemleak_run_leaked_nothing),
+	KUNIT_CASE(drvmem_kmemleak_scan_finds_the_worker_leak),
+	KUNIT_CASE(drvmem_kmemleak_run_leaked_nothing),
 	{}
 };
 
 static struct kunit_suite drvmem_kmemleak_suite = {
 	.name = "drvmem_kmemleak",
-	.suite_init = drvmem_kmemleak_suite_init,
 	.suite_exit = drvmem_kmemleak_suite_exit,
 	.init = drvmem_kit_init,
 	.test_cases = drvmem_kmemleak_cases,

@@ -14,8 +14,11 @@
  * debugfs file takes user pointers for writes: the scan is reached by
  * name (kallsyms, as the kit reaches other knobs), the reports by reading
  * the debugfs file through its seq_file into a kernel buffer.  kmemleak
- * reports an object only once it is 5 seconds old (its jiffies_min_age):
- * a caller waits that long after the allocations it wants judged.
+ * reports an object only once it is 5 seconds old (its jiffies_min_age),
+ * lest a pointer held only in a CPU's register make a leak of an object
+ * just allocated; the kit's scan is for a caller whose allocations are
+ * done with, so it judges every object, whatever its age (the age is put
+ * back after it): a leak check needs no 5-second wait.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -103,7 +106,8 @@ static ssize_t kit_kmemleak_read(struct file *f, char *buf, size_t size)
  * @test: the test; the reports are freed when it ends
  * @reports: set to kmemleak's reports, NUL-terminated, "" for none
  *
- * Every object unreferenced and at least 5 seconds old is reported, as in
+ * Every object unreferenced is reported, however young (kmemleak's own
+ * scans wait until an object is 5 seconds old), as in
  * /sys/kernel/debug/kmemleak: "unreferenced object 0x... (size N):", the
  * allocating task, and the backtrace of the allocation.
  *
@@ -114,6 +118,7 @@ int drvmem_kmemleak_scan(struct kunit *test, const char **reports)
 {
 	struct file_system_type *type;
 	struct vfsmount *mnt;
+	unsigned long *min_age, age;
 	struct file *f;
 	ssize_t n;
 	char *buf;
@@ -126,9 +131,10 @@ int drvmem_kmemleak_scan(struct kunit *test, const char **reports)
 	ret = kunit_add_action_or_reset(test, kit_kvfree_action, buf);
 	if (ret)
 		return ret;
-	ret = kit_kmemleak_run_scan(test);
-	if (ret)
-		return ret;
+	/* mm/kmemleak.c's static unsigned long jiffies_min_age */
+	min_age = (unsigned long *)kallsyms_lookup_name("jiffies_min_age");
+	if (!min_age)
+		return -ENOENT;
 	/* debugfs is not mounted where tests run: a mount of our own */
 	type = get_fs_type("debugfs");
 	if (!type)
@@ -137,17 +143,24 @@ int drvmem_kmemleak_scan(struct kunit *test, const char **reports)
 	put_filesystem(type);
 	if (IS_ERR(mnt))
 		return PTR_ERR(mnt);
+	/* the scan and the reports' listing both apply the age */
+	age = READ_ONCE(*min_age);
+	WRITE_ONCE(*min_age, 0);
+	ret = kit_kmemleak_run_scan(test);
+	if (ret)
+		goto err_restore_age;
 	f = file_open_root_mnt(mnt, "kmemleak", O_RDONLY, 0);
 	if (IS_ERR(f)) {
 		ret = PTR_ERR(f);
-		goto err_unmount;
+		goto err_restore_age;
 	}
 	n = kit_kmemleak_read(f, buf, KIT_KMEMLEAK_BUF);
 	fput(f);
 	ret = n < 0 ? n : n == KIT_KMEMLEAK_BUF - 1 ? -EFBIG : 0;
 	if (!ret)
 		*reports = buf;
-err_unmount:
+err_restore_age:
+	WRITE_ONCE(*min_age, age);
 	kern_unmount(mnt);
 	return ret;
 }

@@ -125,14 +125,17 @@ struct drvmem_mempool_sleeper {
 /**
  * struct drvmem_mempool_freer - a kthread that returns one element
  * @pool: the pool
+ * @release: how it returns it (mempool_free(), or a broken fixture's way)
  * @element: the element, owned by the kthread once it runs
  * @task: the kthread, pinned
+ * @released: completed once @release returned
  */
 struct drvmem_mempool_freer {
 	mempool_t *pool;
 	void (*release)(void *element, mempool_t *pool);
 	void *element;
 	struct task_struct *task;
+	struct completion released;
 };
 
 typedef int (*drvmem_mempool_create_fn)(struct drvmem_mempool_dev *md,
@@ -402,6 +405,7 @@ static int drvmem_mempool_freer_fn(void *data)
 	struct drvmem_mempool_freer *f = data;
 
 	f->release(f->element, f->pool);
+	complete(&f->released);
 	return 0;
 }
 
@@ -457,8 +461,12 @@ static struct task_struct *drvmem_mempool_kthread(struct kunit *test,
  * With the allocator failing and the reserve empty, a GFP_KERNEL
  * mempool_alloc() in a kthread must go to sleep on the pool's wait queue,
  * and mempool_free() from another kthread must wake it with the element
- * freed, within DRVMEM_MEMPOOL_WAKE_MS.  Failures are findings, so that
- * the self-test can expect them; a sleeper nobody woke is released.
+ * freed, within DRVMEM_MEMPOOL_WAKE_MS.  mempool_free() takes the sleeper
+ * it wakes off the wait queue before it returns (the waiter's entry is
+ * DEFINE_WAIT()'s, removed on wake-up): one still queued once the release
+ * returned was not woken, which needs no wait for the bound.  Failures are
+ * findings, so that the self-test can expect them; a sleeper nobody woke
+ * is released.
  */
 static void drvmem_mempool_check_sleeper(struct kunit *test,
 					 void (*release)(void *element,
@@ -520,6 +528,7 @@ static void drvmem_mempool_check_sleeper(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->pool = pool;
 	f->release = release;
+	init_completion(&f->released);
 	f->task = drvmem_mempool_kthread(test, drvmem_mempool_freer_fn, f,
 					 "drvmem_mempool_freer");
 	ret = kunit_add_action_or_reset(test,
@@ -531,10 +540,13 @@ static void drvmem_mempool_check_sleeper(struct kunit *test,
 	ctx->spare = NULL;
 	wake_up_process(f->task);
 
-	if (!wait_for_completion_timeout(&s->done,
+	if (!wait_for_completion_timeout(&f->released,
+					 msecs_to_jiffies(DRVMEM_MEMPOOL_WAKE_MS)) ||
+	    wq_has_sleeper(&pool->wait) ||
+	    !wait_for_completion_timeout(&s->done,
 					 msecs_to_jiffies(DRVMEM_MEMPOOL_WAKE_MS))) {
 		drvmem_finding(test, DRVMEM_FINDING_PATTERN,
-			       "mempool reserve: %s, min_nr %d: GFP_KERNEL mempool_alloc() sleeper not woken within %u ms of mempool_free() from another kthread: the freed element did not go to a reserve",
+			       "mempool reserve: %s, min_nr %d: GFP_KERNEL mempool_alloc() sleeper not woken by the mempool_free() of another kthread (bound %u ms): the freed element did not go to a reserve",
 			       name, pool->min_nr, DRVMEM_MEMPOOL_WAKE_MS);
 		drvmem_mempool_sleeper_release(s);
 		return;

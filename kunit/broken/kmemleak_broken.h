@@ -7,6 +7,7 @@
 #ifndef _DRVMEM_KMEMLEAK_BROKEN_H
 #define _DRVMEM_KMEMLEAK_BROKEN_H
 
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 /* how many buffers the worker loses: one run each */
@@ -16,6 +17,7 @@
 
 /**
  * struct drvmem_kmemleak_broken - a driver whose work item loses a buffer
+ * @cache: where the buffers come from (kmemleak_broken.c says why)
  * @work: the work item, run once per lost buffer
  * @nr: buffers lost so far
  * @disguised: the lost buffers' addresses, hidden from kmemleak's scan,
@@ -24,6 +26,7 @@
  * @canaries: their addresses, hidden the same way
  */
 struct drvmem_kmemleak_broken {
+	struct kmem_cache *cache;
 	struct work_struct work;
 	unsigned int nr;
 	unsigned long disguised[DRVMEM_KMEMLEAK_BROKEN_NR];
@@ -31,6 +34,7 @@ struct drvmem_kmemleak_broken {
 	unsigned long canaries[DRVMEM_KMEMLEAK_BROKEN_NR];
 };
 
+int drvmem_kmemleak_broken_init(struct drvmem_kmemleak_broken *b);
 void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b);
 void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b);
 void drvmem_kmemleak_broken_reclaim(struct drvmem_kmemleak_broken *b);

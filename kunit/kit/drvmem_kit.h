@@ -238,6 +238,7 @@ bool drvmem_caches_check_names(struct kunit *test, const char *what);
 /* kmemleak.c: kmemleak's scan and reports, for leaks no ledger saw */
 #define DRVMEM_KMEMLEAK_LINE	256
 int drvmem_kmemleak_scan(struct kunit *test, const char **reports);
+int drvmem_kmemleak_last(struct kunit *test, const char **reports);
 unsigned int drvmem_kmemleak_report(const char *reports, const char *name,
 				    bool fixtures, char *out, size_t len);
 

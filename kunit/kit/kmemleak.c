@@ -162,9 +162,10 @@ err_restore_age:
  * Every object unreferenced is reported, however young (kmemleak's own
  * scans wait until an object is 5 seconds old), as in
  * /sys/kernel/debug/kmemleak: "unreferenced object 0x... (size N):", the
- * allocating task, and the backtrace of the allocation.  The scan takes
- * about 0.25 s under UML and 10 s under QEMU without KVM (1 GiB): a test
- * that wants the same verdict again reads it, drvmem_kmemleak_last().
+ * allocating task, and the backtrace of the allocation.  Under QEMU
+ * without KVM (x86_64, 1 GiB) the scan takes about 10 s, and reading the
+ * reports about as long again: a test that wants the same verdict again
+ * reads it, drvmem_kmemleak_last().
  *
  * Return: 0, or a negative errno if kmemleak or its file cannot be reached
  * (-EFBIG: more reports than the kit has room for).

@@ -191,7 +191,7 @@ done
 part "static checks against $TREE"
 check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
 check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
-check "checkpatch flags the chapter's strcpy example, not its correction" \
+check "checkpatch and unwind_label.cocci flag the chapter's examples (strcpy, printk, labels), not their corrections" \
 	env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" errata
 check "shellcheck on ci/ and .ci/run" shellscripts
 check "the project's Coccinelle rules on the reference drivers" "$REPO/ci/drvmem.sh" cocci

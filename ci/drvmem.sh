@@ -617,8 +617,11 @@ cocci() {
 }
 
 # errata TREE - checkpatch --strict flags the chapter's kmalloc example
-# (strcpy, the OOM message) and passes the corrected one (docs/errata.md, 3).
-# The two are functions around the chapter's lines, as a driver has them.
+# (strcpy, the OOM message) and passes the corrected one (docs/errata.md, 3);
+# checkpatch (printk(KERN_INFO ...)) and ci/cocci/unwind_label.cocci (its
+# three labels) flag the complete example's mem_init() and pass its
+# correction, drivers-under-test/drvmem_unwind.c (C5).  The chapter's
+# examples are functions around the chapter's lines, as a driver has them.
 errata() {
 	tmp=$(mktemp -d) || return 1
 	cat >"$tmp/chapter.c" <<'EOF'
@@ -649,10 +652,48 @@ static int example(void)
 	return 0;
 }
 EOF
+	cat >"$tmp/complete.c" <<'EOF'
+// SPDX-License-Identifier: GPL-2.0
+static int __init mem_init(void)
+{
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+
+	dev->kmalloc_buf = kmalloc(4096, GFP_KERNEL);
+	if (!dev->kmalloc_buf)
+		goto err_kmalloc;
+
+	dev->vmalloc_buf = vmalloc(1024 * 1024);
+	if (!dev->vmalloc_buf)
+		goto err_vmalloc;
+
+	dev->cache = kmem_cache_create("my_cache", 128, 0, 0, NULL);
+	if (!dev->cache)
+		goto err_cache;
+
+	printk(KERN_INFO "Memory allocated successfully\n");
+	return 0;
+
+err_cache:
+	vfree(dev->vmalloc_buf);
+err_vmalloc:
+	kfree(dev->kmalloc_buf);
+err_kmalloc:
+	kfree(dev);
+	return -ENOMEM;
+}
+EOF
 	set -- perl "$1/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--show-types --ignore FILE_PATH_CHANGES -f
 	chapter=$("$@" "$tmp/chapter.c" 2>&1) || :
 	corrected=$("$@" "$tmp/corrected.c" 2>&1) || :
+	complete=$("$@" "$tmp/complete.c" 2>&1) || :
+	unwind=$("$@" "$REPO/drivers-under-test/drvmem_unwind.c" 2>&1) || :
+	set -- spatch --very-quiet -D report --no-includes --include-headers \
+		--sp-file "$REPO/ci/cocci/unwind_label.cocci"
+	labels=$("$@" "$tmp/complete.c" 2>&1)
+	labels_corrected=$("$@" "$REPO/drivers-under-test/drvmem_unwind.c" 2>&1)
 	rm -rf "$tmp"
 	ok=0
 	for type in STRCPY OOM_MESSAGE; do
@@ -665,6 +706,28 @@ EOF
 	[ -z "$corrected" ] || {
 		echo "checkpatch flags the corrected kmalloc example:"
 		printf '%s\n' "$corrected"
+		ok=1
+	}
+	printf '%s\n' "$complete" | grep -q ":PREFER_PR_LEVEL:" || {
+		echo "checkpatch did not flag the complete example's printk(KERN_INFO ...):"
+		printf '%s\n' "$complete"
+		ok=1
+	}
+	[ -z "$unwind" ] || {
+		echo "checkpatch flags drvmem_unwind.c:"
+		printf '%s\n' "$unwind"
+		ok=1
+	}
+	for l in err_cache err_vmalloc err_kmalloc; do
+		printf '%s\n' "$labels" | grep -q "label $l names what failed" || {
+			echo "unwind_label.cocci did not flag the complete example's $l:"
+			printf '%s\n' "$labels"
+			ok=1
+		}
+	done
+	[ -z "$labels_corrected" ] || {
+		echo "unwind_label.cocci flags drvmem_unwind.c:"
+		printf '%s\n' "$labels_corrected"
 		ok=1
 	}
 	return $ok

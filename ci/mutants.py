@@ -527,7 +527,15 @@ def run_one(m, work):
         log = f.read()
     fails = failed_cases(json_path)
     crash = re.search(r"drvmem: (?:crashed|oops) in .*", log)
-    if rc is None or "timed out after" in log:
+    # a case that failed before the run hung gave its verdict: the mutant is
+    # killed, and the hang after it (a kernel the mistake corrupted, looping
+    # on its reports) is reported with it, never hidden
+    failed_first = [n for n, s in (fails or []) if s == "FAIL" and n.strip(".")]
+    if (rc is None or "timed out after" in log) and failed_first:
+        m.result, m.hung_after = "killed", True
+        m.detail = (", ".join(failed_first[:3]) +
+                    f" failed; then the kernel hung: no end of the run after {m.seconds:.0f} s")
+    elif rc is None or "timed out after" in log:
         m.result, m.detail = "hung", f"no verdict after {m.seconds:.0f} s"
     elif crash:
         m.result, m.detail = "killed", crash.group(0)
@@ -685,12 +693,16 @@ def main():
     bad = [m for m in mutants if m.result in ("survived", "hung", "stillborn")
            and not (m.result == "survived" and m.equivalent)]
     killed_eq = [m for m in mutants if m.equivalent and m.result == "killed"]
+    hung_after = [m for m in mutants if getattr(m, "hung_after", False)]
     summary = (f"mutants: {len(mutants)} run, "
                f"{sum(m.result == 'killed' for m in mutants)} killed, "
                f"{sum(m.result == 'survived' and bool(m.equivalent) for m in mutants)} equivalent, "
                f"{len(bad)} not killed")
+    if hung_after:
+        summary += f" ({len(hung_after)} killed, then hung)"
     out = "\n".join(lines + ["", table(mutants), ""] +
                     [f"not killed: {m.ident()}: {m.what} ({m.result})" for m in bad] +
+                    [f"killed, then hung: {m.ident()}: {m.what}" for m in hung_after] +
                     [f"listed equivalent but killed: {m.key}" for m in killed_eq] +
                     [f"listed equivalent, no such mutant now: {k}" for k in sorted(unknown)] +
                     [summary])
@@ -701,6 +713,8 @@ def main():
     print(table(mutants))
     for m in bad:
         print(f"not killed: {m.ident()}: {m.what} ({m.result})")
+    for m in hung_after:
+        print(f"killed, then hung: {m.ident()}: {m.what}")
     for m in killed_eq:
         print(f"listed equivalent but killed: {m.key}")
     print(summary)

@@ -616,6 +616,22 @@ cocci() {
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
+# flagged OUTPUT PATTERN WHAT - a checker's OUTPUT has PATTERN, else say
+# WHAT and show the output; clean OUTPUT WHAT - the OUTPUT is empty
+flagged() {
+	printf '%s\n' "$1" | grep -q "$2" && return
+	echo "$3:"
+	printf '%s\n' "$1"
+	return 1
+}
+
+clean() {
+	[ -z "$1" ] && return
+	echo "$2:"
+	printf '%s\n' "$1"
+	return 1
+}
+
 # errata TREE - checkpatch --strict flags the chapter's kmalloc example
 # (strcpy, the OOM message) and passes the corrected one (docs/errata.md, 3);
 # checkpatch (printk(KERN_INFO ...)) and ci/cocci/unwind_label.cocci (its
@@ -697,39 +713,17 @@ EOF
 	rm -rf "$tmp"
 	ok=0
 	for type in STRCPY OOM_MESSAGE; do
-		printf '%s\n' "$chapter" | grep -q ":$type:" || {
-			echo "checkpatch did not flag the chapter's kmalloc example with $type:"
-			printf '%s\n' "$chapter"
-			ok=1
-		}
+		flagged "$chapter" ":$type:" "checkpatch did not flag the chapter's kmalloc example with $type" || ok=1
 	done
-	[ -z "$corrected" ] || {
-		echo "checkpatch flags the corrected kmalloc example:"
-		printf '%s\n' "$corrected"
-		ok=1
-	}
-	printf '%s\n' "$complete" | grep -q ":PREFER_PR_LEVEL:" || {
-		echo "checkpatch did not flag the complete example's printk(KERN_INFO ...):"
-		printf '%s\n' "$complete"
-		ok=1
-	}
-	[ -z "$unwind" ] || {
-		echo "checkpatch flags drvmem_unwind.c:"
-		printf '%s\n' "$unwind"
-		ok=1
-	}
+	clean "$corrected" "checkpatch flags the corrected kmalloc example" || ok=1
+	flagged "$complete" ":PREFER_PR_LEVEL:" \
+		"checkpatch did not flag the complete example's printk(KERN_INFO ...)" || ok=1
+	clean "$unwind" "checkpatch flags drvmem_unwind.c" || ok=1
 	for l in err_cache err_vmalloc err_kmalloc; do
-		printf '%s\n' "$labels" | grep -q "label $l names what failed" || {
-			echo "unwind_label.cocci did not flag the complete example's $l:"
-			printf '%s\n' "$labels"
-			ok=1
-		}
+		flagged "$labels" "label $l names what failed" \
+			"unwind_label.cocci did not flag the complete example's $l" || ok=1
 	done
-	[ -z "$labels_corrected" ] || {
-		echo "unwind_label.cocci flags drvmem_unwind.c:"
-		printf '%s\n' "$labels_corrected"
-		ok=1
-	}
+	clean "$labels_corrected" "unwind_label.cocci flags drvmem_unwind.c" || ok=1
 	return $ok
 }
 

@@ -186,6 +186,8 @@ class Mutant:
         self.result = self.detail = ""
         self.seconds = 0.0
         self.equivalent = None
+        # killed by a failed case, then the run hung (reported with it)
+        self.hung_after = False
 
     def ident(self):
         return f"{os.path.basename(self.path)}:{self.line} {self.op}"
@@ -693,7 +695,7 @@ def main():
     bad = [m for m in mutants if m.result in ("survived", "hung", "stillborn")
            and not (m.result == "survived" and m.equivalent)]
     killed_eq = [m for m in mutants if m.equivalent and m.result == "killed"]
-    hung_after = [m for m in mutants if getattr(m, "hung_after", False)]
+    hung_after = [m for m in mutants if m.hung_after]
     summary = (f"mutants: {len(mutants)} run, "
                f"{sum(m.result == 'killed' for m in mutants)} killed, "
                f"{sum(m.result == 'survived' and bool(m.equivalent) for m in mutants)} equivalent, "

@@ -190,7 +190,7 @@ for k in $KERNELS; do
 done
 part "static checks against $TREE"
 check "checkpatch --strict on every C file" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" checkpatch
-check "kernel-doc on the kit and driver headers" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
+check "kernel-doc -Wall on every C file and header" env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" kerneldoc
 check "checkpatch and unwind_label.cocci flag the chapter's examples (strcpy, printk, labels), not their corrections" \
 	env KERNEL_SRC="$TREE" "$REPO/ci/drvmem.sh" errata
 check "shellcheck on ci/ and .ci/run" shellscripts

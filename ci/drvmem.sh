@@ -9,7 +9,7 @@
 #   drvmem.sh kunit          stage, then kunit.py run under UML
 #   drvmem.sh kunit-x86_64   stage, then kunit.py run under QEMU x86_64 (SMP)
 #   drvmem.sh checkpatch     checkpatch --strict on the C sources
-#   drvmem.sh kerneldoc      kernel-doc -Wall on the kit and the headers
+#   drvmem.sh kerneldoc      kernel-doc -Wall on every C file and header
 #   drvmem.sh cocci          the project's Coccinelle rules (ci/cocci/) on
 #                            the reference drivers
 #   drvmem.sh errata         checkpatch tells the chapter's kmalloc example
@@ -596,11 +596,13 @@ checkpatch() {
 		-f compat/drvmem_compat.h
 }
 
-# kerneldoc TREE - kernel-doc warnings on the kit and the drivers' headers
+# kerneldoc TREE - kernel-doc warnings on every C file and header of
+# drvmem (W=1 runs kernel-doc on each file it compiles, too); perl runs
+# 7.x's Python kernel-doc by its #! line
 kerneldoc() {
 	cd "$REPO"
-	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/kit/*.[ch] kunit/test_code_*.c \
-		compat/drvmem_compat.h drivers-under-test/*.h 2>&1)
+	out=$(perl "$1/scripts/kernel-doc" -none -Wall kunit/*.c kunit/kit/*.[ch] \
+		kunit/broken/*.[ch] compat/*.h drivers-under-test/*.[ch] examples/*/*.c 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
@@ -779,16 +781,14 @@ analyze() {
 
 # x86_64_kunitconfig - the top .kunitconfig without its UML-only block,
 # plus SMP, on stdout: the x86_64 tier's config and the modules tier's
-# base.  What loadable modules need is in both: the modules tier builds
-# in the x86_64 tier's build directory, and with only drvmem's own symbols
-# changed (=y to =m) kbuild recompiles only drvmem's objects.  KASAN's
-# outline instrumentation (a call per check, not the checks inlined):
-# the same reports, a quarter less compile time than inline (measured on
-# eight of the kernel's largest files), and this tier is paid cold; the
-# UML tier, re-run on every edit, keeps the faster inline checks.  No
-# ACPI: a sixth of the files of this kernel (drivers/acpi, 211 of 1216),
-# none of them drvmem's business; QEMU's MP table (X86_MPPARSE) still
-# brings up the second CPU.
+# base.  What loadable modules need (MODULES, KUNIT_DEBUGFS, an initrd)
+# is in both, so that the two differ only where they must.  KASAN's
+# outline instrumentation (a call per check, not the checks inlined): the
+# same reports, a quarter less compile time than inline (measured on eight
+# of the kernel's largest files), and this tier is paid cold; the UML
+# tier, re-run on every edit, keeps the faster inline checks.  No ACPI: a sixth of the files of this kernel (drivers/acpi, 211
+# of 1216), none of them drvmem's business; QEMU's MP table (X86_MPPARSE)
+# still brings up the second CPU.
 x86_64_kunitconfig() {
 	sed '/^# UML only/,/^# end UML only/d' "$REPO/.kunitconfig"
 	printf '%s\n' CONFIG_SMP=y CONFIG_UNWINDER_FRAME_POINTER=y CONFIG_KASAN_OUTLINE=y \
@@ -797,23 +797,24 @@ x86_64_kunitconfig() {
 }
 
 # modules TREE - drvmem as loadable modules on a real kernel: an x86_64
-# kernel with KUnit (built in, as the kit must be: kunit/Kconfig says why)
-# and every suite and reference driver =m, booted in QEMU with a busybox
-# initramfs that loads them; their results read from debugfs, parsed by
-# kunit.py parse (ci/kunit_modules.py).  Built in the x86_64 tier's
-# build directory (x86_64_kunitconfig() says why).
+# kernel with KUnit itself a module, the kit (drvmem_kit.ko; its small
+# built-in part, kunit/kit/symbols.c, says why it has one), every suite
+# and reference driver =m, booted in QEMU with a busybox initramfs that
+# loads kunit.ko and then them; their results read from debugfs, parsed
+# by kunit.py parse (ci/kunit_modules.py).  A build directory of its own:
+# CONFIG_KUNIT=m changes what 1,100 of the kernel's files are compiled
+# with, so sharing the x86_64 tier's would rebuild both every time.
 modules() {
-	b=$(build_dir x86_64 "$1")
+	b=$(build_dir modules "$1")
 	cfg=$CACHE/modules.kunitconfig
 	mkdir -p "$CACHE"
-	# the directory of its own it had before: a whole kernel build
-	rm -rf "$(build_dir modules "$1")"
-	# the x86_64 tier's config (the example's too), with tristate drvmem
-	# as modules and the built-in suites (the kit's self-test, the
-	# example's) left out
+	# the x86_64 tier's config (the example's too), with KUnit and every
+	# tristate of drvmem as modules, the example's built-in suite left out
 	{ x86_64_kunitconfig; cat "$REPO/$EXAMPLE/.kunitconfig"; } |
-		sed -e '/^CONFIG_DRVMEM_KIT_KUNIT_TEST=/d' -e '/^CONFIG_FOO_KUNIT_TEST=/d' \
+		sed -e '/^CONFIG_FOO_KUNIT_TEST=/d' \
 		-e 's/^\(CONFIG_DRVMEM_[A-Z_]*_KUNIT_TEST\)=y/\1=m/' \
+		-e 's/^CONFIG_KUNIT=y/CONFIG_KUNIT=m/' \
+		-e 's/^CONFIG_DRVMEM_KIT=y/CONFIG_DRVMEM_KIT=m/' \
 		-e 's/^CONFIG_DRVMEM_DRIVERS=y/CONFIG_DRVMEM_DRIVERS=m/' >"$cfg"
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"

@@ -4,17 +4,18 @@
 
     kunit_modules.py TREE BUILD_DIR
 
-BUILD_DIR holds an x86_64 kernel that kunit.py built with drvmem's
-drivers and suites as modules (ci/drvmem.sh modules).  This script packs
-an initramfs with the kernel's own usr/gen_init_cpio: Debian's static
-busybox, the modules in kbuild's link order (modules.order: the drivers,
-then the suites) and an /init that loads each one with insmod -- a suite
-runs when its module loads -- then prints every
+BUILD_DIR holds an x86_64 kernel that kunit.py built with KUnit, drvmem's
+kit, drivers and suites as modules (ci/drvmem.sh modules).  This script
+packs an initramfs with the kernel's own usr/gen_init_cpio: Debian's
+static busybox, the modules in kbuild's link order (modules.order: KUnit,
+the drivers, the kit, then the suites) and an /init that loads each one
+with insmod -- a suite runs when its module loads -- then prints every
 /sys/kernel/debug/kunit/<suite>/results between two markers and reboots.
 QEMU (TCG, as the x86_64 tier) boots it; the results are joined into one
 KTAP document and given to `kunit.py parse`, whose summary it prints.
 
-Fails when a module does not load, when no results come back, when the
+Fails when the kernel has KUnit built in, when a module does not load,
+when no results come back, when the
 results are not one suite per suite module, or when kunit.py parse fails.
 The console log and the KTAP are kept in BUILD_DIR (modules-console.log,
 modules-results.ktap).
@@ -50,12 +51,13 @@ reboot -f
 
 
 def modules(build):
-    """Module names in link order, and their .ko paths."""
+    """Module names in link order (KUnit's own, lib/kunit/kunit.ko, comes
+    before drivers/), and their .ko paths."""
     names, paths = [], {}
     with open(os.path.join(build, "modules.order")) as f:
         for line in f:
             rel = line.strip()
-            if "drivers/misc/drvmem/" not in rel:
+            if "drivers/misc/drvmem/" not in rel and rel != "lib/kunit/kunit.o":
                 continue
             ko = os.path.join(build, re.sub(r"\.o$", ".ko", rel))
             name = os.path.basename(ko)[:-3]
@@ -140,6 +142,10 @@ def main():
         sys.exit(__doc__.strip().splitlines()[2])
     tree, build = sys.argv[1:]
     names, paths = modules(build)
+    if "kunit" not in names:
+        print("kunit_modules: no lib/kunit/kunit.ko: the kernel has KUnit built in, "
+              "not the module this tier is about")
+        return 1
     suites = [n for n in names if n.endswith("_kunit")]
     print(f"kunit_modules: {len(names)} modules, {len(suites)} of them suites: "
           + " ".join(names))

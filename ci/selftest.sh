@@ -419,7 +419,7 @@ r6=$(stamp_kunit KUNIT_ARGS=--kconfig_add=CONFIG_FOO=y)
 r7=$(stamp_kunit KUNIT_ARGS=--kconfig_add=CONFIG_FOO=y)
 r8=$(stamp_kunit)
 r9=$(stamp_kunit KUNIT_ARGS=--jobs=1)
-# another build in the directory (the modules tier's) relinks vmlinux
+# another build in the directory (make mutants', say) relinks vmlinux
 stamp_kunit >/dev/null
 for b in "$TMP"/cache/build-um-*; do touch "$b/vmlinux"; done
 r10=$(stamp_kunit)

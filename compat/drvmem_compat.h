@@ -17,6 +17,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/version.h>
 
 /*
@@ -30,11 +31,14 @@
 
 /*
  * 6.13, "module: Convert symbol namespace to string literal": the namespace
- * is a string, MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING").
+ * is a string, MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING"), and so is
+ * EXPORT_SYMBOL_NS_GPL()'s.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 #undef MODULE_IMPORT_NS
 #define MODULE_IMPORT_NS(ns)	MODULE_INFO(import_ns, ns)
+#undef EXPORT_SYMBOL_NS_GPL
+#define EXPORT_SYMBOL_NS_GPL(sym, ns)	__EXPORT_SYMBOL(sym, "GPL", ns)
 #endif
 
 /*
@@ -44,10 +48,25 @@
  * dma_map_page_attrs() calls dma_map_phys().
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
-#define register_trace_dma_map_phys	register_trace_dma_map_page
-#define unregister_trace_dma_map_phys	unregister_trace_dma_map_page
-#define register_trace_dma_unmap_phys	register_trace_dma_unmap_page
-#define unregister_trace_dma_unmap_phys	unregister_trace_dma_unmap_page
+#define check_trace_callback_type_dma_map_phys	\
+	check_trace_callback_type_dma_map_page
+#define check_trace_callback_type_dma_unmap_phys	\
+	check_trace_callback_type_dma_unmap_page
+
+/* the kit attaches its probes by name (kit/core.c) */
+static inline const char *drvmem_tracepoint_name(const char *name)
+{
+	if (!strcmp(name, "dma_map_phys"))
+		return "dma_map_page";
+	if (!strcmp(name, "dma_unmap_phys"))
+		return "dma_unmap_page";
+	return name;
+}
+#else
+static inline const char *drvmem_tracepoint_name(const char *name)
+{
+	return name;
+}
 #endif
 
 /*

@@ -22,6 +22,7 @@
 #include <linux/stacktrace.h>
 
 #include "kit/drvmem_kit.h"
+#include "kit/symbols.h"
 #include "broken/kit_broken.h"
 
 KUNIT_ARRAY_PARAM_DESC(drvmem_kit_broken, drvmem_broken_unwind, bug);
@@ -311,7 +312,7 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 #ifdef CONFIG_DEBUG_KMEMLEAK
 	{
 		/* mm/kmemleak.c keeps its state to itself: read it by name */
-		int *enabled = (int *)kallsyms_lookup_name("kmemleak_enabled");
+		int *enabled = (int *)drvmem_kit_lookup_name("kmemleak_enabled");
 
 		KUNIT_ASSERT_NOT_NULL_MSG(test, enabled,
 					  "no symbol kmemleak_enabled (CONFIG_KALLSYMS_ALL?)");
@@ -359,5 +360,7 @@ static struct kunit_suite drvmem_kit_test_suite = {
 
 kunit_test_suite(drvmem_kit_test_suite);
 
+MODULE_IMPORT_NS("DRVMEM_KIT_BUILTIN");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_DESCRIPTION("KUnit self-test of the drvmem test kit");
 MODULE_LICENSE("GPL");

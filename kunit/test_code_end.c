@@ -7,7 +7,8 @@
  * Copyright (c) 2026 drvmem authors
  */
 
-#include "kit/kit_internal.h"
+#include "../compat/drvmem_compat.h"
+#include "kit/symbols.h"
 
 /**
  * drvmem_test_code_end() - marks the end of drvmem's test code
@@ -17,3 +18,4 @@
 noinline void drvmem_test_code_end(void)
 {
 }
+EXPORT_SYMBOL_NS_GPL(drvmem_test_code_end, "DRVMEM_KIT_BUILTIN");

@@ -9,7 +9,8 @@
  * Copyright (c) 2026 drvmem authors
  */
 
-#include "kit/kit_internal.h"
+#include "../compat/drvmem_compat.h"
+#include "kit/symbols.h"
 
 /**
  * drvmem_test_code_start() - marks the start of drvmem's test code
@@ -19,3 +20,4 @@
 noinline void drvmem_test_code_start(void)
 {
 }
+EXPORT_SYMBOL_NS_GPL(drvmem_test_code_start, "DRVMEM_KIT_BUILTIN");

@@ -15,6 +15,7 @@
 /**
  * struct drvmem_unwind_case - a reference driver with a goto-unwind probe
  * @drv: the platform driver's name
+ * @owner: the ledger's owner, the prefixes of the driver's functions
  * @held: what a bound device holds, by ledger kind
  * @points: the allocations its probe makes that can fail
  * @note: what the sweep cannot reach directly, said in the test's output

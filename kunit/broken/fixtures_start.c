@@ -10,7 +10,8 @@
  * Copyright (c) 2026 drvmem authors
  */
 
-#include "../kit/kit_internal.h"
+#include "../../compat/drvmem_compat.h"
+#include "../kit/symbols.h"
 
 /**
  * drvmem_fixtures_start() - marks the start of drvmem's broken fixtures
@@ -20,3 +21,4 @@
 noinline void drvmem_fixtures_start(void)
 {
 }
+EXPORT_SYMBOL_NS_GPL(drvmem_fixtures_start, "DRVMEM_KIT_BUILTIN");

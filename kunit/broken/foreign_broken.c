@@ -167,10 +167,9 @@ static void drvmem_foreign_obj_put(struct work_struct *work)
 		kfree(obj);
 }
 
-/**
- * drvmem_foreign_wq - the workqueue the deferred releases run on
- *
- * Its own, so that a test can wait for it (drvmem_foreign_flush()).
+/*
+ * The workqueue the deferred releases run on: its own, so that a test can
+ * wait for it (drvmem_foreign_flush()).
  */
 static struct workqueue_struct *drvmem_foreign_wq;
 

@@ -10,6 +10,7 @@
  * Copyright (c) 2026 drvmem authors
  */
 
+#include <kunit/visibility.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/platform_device.h>
@@ -284,6 +285,7 @@ void *drvmem_subject_kvmalloc(size_t size)
 {
 	return kvmalloc(size, GFP_KERNEL);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_subject_kvmalloc);
 
 /**
  * drvmem_subject_kvfree() - frees what drvmem_subject_kvmalloc() gave
@@ -293,6 +295,7 @@ void drvmem_subject_kvfree(void *p)
 {
 	kvfree(p);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_subject_kvfree);
 
 struct drvmem_subject_hoard {
 	unsigned int nr;
@@ -319,6 +322,7 @@ void *drvmem_subject_hoard(unsigned int nr)
 	}
 	return h;
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_subject_hoard);
 
 /**
  * drvmem_subject_hoard_free() - free a hoard, in reverse order
@@ -332,6 +336,7 @@ void drvmem_subject_hoard_free(void *hoard)
 		kfree(h->obj[h->nr]);
 	kvfree(h);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_subject_hoard_free);
 
 /**
  * drvmem_broken_cache_create() - a slab cache for one broken probe
@@ -351,6 +356,7 @@ struct kmem_cache *drvmem_broken_cache_create(slab_flags_t flags)
 	snprintf(name, sizeof(name), "drvmem_broken_%d", atomic_inc_return(&nr));
 	return kmem_cache_create(name, SZ_64, 0, flags, NULL);
 }
+EXPORT_SYMBOL_IF_KUNIT(drvmem_broken_cache_create);
 
 struct drvmem_broken_cached {
 	struct kmem_cache *cache;
@@ -644,3 +650,4 @@ const struct drvmem_broken drvmem_broken_unwind[DRVMEM_BROKEN_UNWIND_NR] = {
 		.expect = DRVMEM_FINDING_UNCHECKED,
 	},
 };
+EXPORT_SYMBOL_IF_KUNIT(drvmem_broken_unwind);

@@ -112,6 +112,14 @@ void drvmem_kmemleak_broken_run(struct drvmem_kmemleak_broken *b)
 }
 EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_run);
 
+/* the canary's losses, in a frame of their own that the scrub overwrites */
+static noinline void drvmem_kmemleak_broken_lose(struct drvmem_kmemleak_broken *b)
+{
+	while (b->nr_canaries < DRVMEM_KMEMLEAK_BROKEN_NR)
+		WRITE_ONCE(b->canaries[b->nr_canaries++],
+			   drvmem_kmemleak_broken_lose_one(b));
+}
+
 /**
  * drvmem_kmemleak_broken_canary() - lose buffers in the caller's own task
  * @b: the driver's state
@@ -120,13 +128,6 @@ EXPORT_SYMBOL_IF_KUNIT(drvmem_kmemleak_broken_run);
  * it: whether kmemleak reports any of these tells whether it sees leaks
  * at all in this kernel.
  */
-static noinline void drvmem_kmemleak_broken_lose(struct drvmem_kmemleak_broken *b)
-{
-	while (b->nr_canaries < DRVMEM_KMEMLEAK_BROKEN_NR)
-		WRITE_ONCE(b->canaries[b->nr_canaries++],
-			   drvmem_kmemleak_broken_lose_one(b));
-}
-
 void drvmem_kmemleak_broken_canary(struct drvmem_kmemleak_broken *b)
 {
 	drvmem_kmemleak_broken_lose(b);

@@ -47,10 +47,10 @@ static unsigned int kit_caches_count(void)
 	struct kmem_cache *s;
 	unsigned int n = 0;
 
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list)
+	mutex_lock(drvmem_kit_slab_mutex());
+	list_for_each_entry(s, drvmem_kit_slab_caches(), list)
 		n++;
-	mutex_unlock(&slab_mutex);
+	mutex_unlock(drvmem_kit_slab_mutex());
 	return n;
 }
 
@@ -64,7 +64,7 @@ static unsigned int kit_caches_count(void)
  */
 bool kit_cache_of_caches(const struct kmem_cache *s)
 {
-	return s == kmem_cache;
+	return s == drvmem_kit_cache_of_caches();
 }
 
 /**
@@ -88,8 +88,8 @@ void kit_caches_snapshot(struct drvmem_kit *kit)
 	c->valid = false;
 	if (!c->snap)
 		return;
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list) {
+	mutex_lock(drvmem_kit_slab_mutex());
+	list_for_each_entry(s, drvmem_kit_slab_caches(), list) {
 		if (c->nr == c->cap)
 			break;
 		c->snap[c->nr++] = (struct kit_cache) {
@@ -97,7 +97,7 @@ void kit_caches_snapshot(struct drvmem_kit *kit)
 		};
 	}
 	c->valid = c->nr < c->cap;
-	mutex_unlock(&slab_mutex);
+	mutex_unlock(drvmem_kit_slab_mutex());
 }
 
 static const struct kit_cache *kit_caches_find(const struct kit_caches *c,
@@ -124,8 +124,8 @@ static unsigned int kit_caches_scan(struct drvmem_kit *kit, char *name,
 	unsigned int nr = 0;
 	struct kmem_cache *s;
 
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list) {
+	mutex_lock(drvmem_kit_slab_mutex());
+	list_for_each_entry(s, drvmem_kit_slab_caches(), list) {
 		was = kit_caches_find(c, s);
 		/* refcount 0: destroyed with objects, SLUB reported it */
 		if (s->refcount <= 0 || (was && s->refcount <= was->refcount))
@@ -136,7 +136,7 @@ static unsigned int kit_caches_scan(struct drvmem_kit *kit, char *name,
 			*refs = s->refcount - (was ? was->refcount : 0);
 		}
 	}
-	mutex_unlock(&slab_mutex);
+	mutex_unlock(drvmem_kit_slab_mutex());
 	return nr;
 }
 
@@ -241,15 +241,15 @@ bool drvmem_caches_check_names(struct kunit *test, const char *what)
 	char name[64] = "";
 	struct kmem_cache *s;
 
-	mutex_lock(&slab_mutex);
-	list_for_each_entry(s, &slab_caches, list) {
+	mutex_lock(drvmem_kit_slab_mutex());
+	list_for_each_entry(s, drvmem_kit_slab_caches(), list) {
 		if (s->refcount > 0 && !kit_caches_find(c, s) &&
 		    !kit_cache_listed(s)) {
 			strscpy(name, s->name, sizeof(name));
 			break;
 		}
 	}
-	mutex_unlock(&slab_mutex);
+	mutex_unlock(drvmem_kit_slab_mutex());
 	if (!name[0])
 		return true;
 	kit_finding(kit, DRVMEM_FINDING_PATTERN,

@@ -456,37 +456,91 @@ EXPORT_SYMBOL_GPL(drvmem_expect_finding_end);
 bool drvmem_kasan_reports_again(void)
 {
 	return !IS_ENABLED(CONFIG_KASAN) ||
-	       strstr(saved_command_line, "kasan_multi_shot");
+	       strstr(drvmem_kit_command_line(), "kasan_multi_shot");
 }
 EXPORT_SYMBOL_GPL(drvmem_kasan_reports_again);
 
-struct kit_hook {
+struct kit_tracepoint_lookup {
 	const char *name;
 	struct tracepoint *tp;
-	void *probe;
-	void *data;
 };
 
 static void kit_find_tracepoint(struct tracepoint *tp, void *priv)
 {
-	struct kit_hook *hook = priv;
+	struct kit_tracepoint_lookup *lookup = priv;
 
-	if (!strcmp(tp->name, hook->name))
-		hook->tp = tp;
+	if (!strcmp(tp->name, lookup->name))
+		lookup->tp = tp;
 }
+
+/*
+ * kit_tracepoint() - a kernel tracepoint, by name
+ *
+ * Built-in tracepoints are not all exported (__tracepoint_mm_page_alloc,
+ * __tracepoint_console, ...): the kit looks them up, so that it works the
+ * same built in and as a module.  The name is the newest kernel's
+ * (drvmem_tracepoint_name() maps it onto this one's).
+ */
+static struct tracepoint *kit_tracepoint(const char *name)
+{
+	struct kit_tracepoint_lookup lookup = {
+		.name = drvmem_tracepoint_name(name),
+	};
+
+	for_each_kernel_tracepoint(kit_find_tracepoint, &lookup);
+	return lookup.tp;
+}
+
+/**
+ * kit_tracepoint_register() - attach a probe to a tracepoint named @name
+ * @name: the tracepoint, as the newest kernel names it
+ * @probe: the probe, of the tracepoint's prototype with a leading data
+ *	argument (KIT_TRACE_WRAPPERS() checks it)
+ * @data: passed to @probe
+ *
+ * Return: 0, -ENOENT if the kernel has no such tracepoint, or an errno.
+ */
+int kit_tracepoint_register(const char *name, void *probe, void *data)
+{
+	struct tracepoint *tp = kit_tracepoint(name);
+
+	return tp ? tracepoint_probe_register(tp, probe, data) : -ENOENT;
+}
+
+/**
+ * kit_tracepoint_unregister() - detach what kit_tracepoint_register() did
+ * @name: the tracepoint
+ * @probe: the probe
+ * @data: its data
+ *
+ * The caller waits for running probes (tracepoint_synchronize_unregister()).
+ */
+void kit_tracepoint_unregister(const char *name, void *probe, void *data)
+{
+	struct tracepoint *tp = kit_tracepoint(name);
+
+	if (tp)
+		tracepoint_probe_unregister(tp, probe, data);
+}
+
+struct kit_hook {
+	const char *name;
+	void *probe;
+	void *data;
+};
 
 static void kit_unhook(void *data)
 {
 	struct kit_hook *hook = data;
 
-	tracepoint_probe_unregister(hook->tp, hook->probe, hook->data);
+	kit_tracepoint_unregister(hook->name, hook->probe, hook->data);
 	tracepoint_synchronize_unregister();
 }
 
 /**
  * drvmem_tracepoint_attach() - attach a probe to a kernel tracepoint
  * @test: the test; the probe is detached when it ends
- * @name: the tracepoint, e.g. "devres_log"
+ * @name: the tracepoint, e.g. "devres_log", as the newest kernel names it
  * @probe: the probe: the tracepoint's prototype with a leading void *data
  * @data: passed to @probe
  *
@@ -505,10 +559,7 @@ int drvmem_tracepoint_attach(struct kunit *test, const char *name,
 	if (!hook)
 		return -ENOMEM;
 	*hook = (struct kit_hook) { .name = name, .probe = probe, .data = data };
-	for_each_kernel_tracepoint(kit_find_tracepoint, hook);
-	if (!hook->tp)
-		return -ENOENT;
-	ret = tracepoint_probe_register(hook->tp, probe, data);
+	ret = kit_tracepoint_register(name, probe, data);
 	if (ret)
 		return ret;
 	return kunit_add_action_or_reset(test, kit_unhook, hook);
@@ -578,5 +629,6 @@ err_put_task:
 }
 EXPORT_SYMBOL_GPL(drvmem_kit_init);
 
+MODULE_IMPORT_NS("DRVMEM_KIT_BUILTIN");
 MODULE_DESCRIPTION("drvmem test kit: fault sweep, allocation ledger, tripwire");
 MODULE_LICENSE("GPL");

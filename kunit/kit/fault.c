@@ -185,8 +185,8 @@ int drvmem_fault_begin(struct kunit *test, const void *subject)
 	if (kit->fault.armed)
 		return -EBUSY;
 	if (subject) {
-		if (!kallsyms_lookup_size_offset((unsigned long)subject,
-						 &size, &offset))
+		if (!drvmem_kit_lookup_size_offset((unsigned long)subject,
+						   &size, &offset))
 			return -ENOENT;
 		start = (unsigned long)subject - offset;
 		end = start + size;
@@ -197,13 +197,13 @@ int drvmem_fault_begin(struct kunit *test, const void *subject)
 	 * (KASAN, page_owner) only loses one stack.
 	 */
 	if (IS_ENABLED(CONFIG_DMA_API_DEBUG))
-		reject_start = kallsyms_lookup_name("add_dma_entry");
+		reject_start = drvmem_kit_lookup_name("add_dma_entry");
 #ifdef CONFIG_STACKDEPOT
 	else
 		reject_start = (unsigned long)stack_depot_save_flags;
 #endif
 	if (reject_start &&
-	    kallsyms_lookup_size_offset(reject_start, &size, &offset))
+	    drvmem_kit_lookup_size_offset(reject_start, &size, &offset))
 		reject_end = reject_start + size;
 	else
 		reject_start = 0;

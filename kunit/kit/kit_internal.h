@@ -15,10 +15,13 @@
  *	platform.c	platform devices and drivers for tests, probe sweeps
  *	crash.c		a crash names its test and the last fault injected
  *	kmemleak.c	kmemleak's scan and reports, from inside a test
+ *	symbols.c	the kernel's symbols the others read, built in
+ *			(symbols.h)
  *
- * The kit and the suites are linked between drvmem_test_code_start() and
- * drvmem_test_code_end() (kunit/Makefile): the ledger never takes one of
- * their frames for the code under test, whatever it is named.
+ * Built in, the kit and the suites are linked between
+ * drvmem_test_code_start() and drvmem_test_code_end() (kunit/Makefile);
+ * as modules, they are drvmem_kit.ko and *_kunit.ko: the ledger never
+ * takes one of their frames for the code under test, whatever it is named.
  *
  * Copyright (c) 2026 drvmem authors
  */
@@ -33,6 +36,7 @@
 #include <linux/types.h>
 
 #include "drvmem_kit.h"
+#include "symbols.h"
 
 #define DRVMEM_MSG_LEN		256
 #define DRVMEM_LEDGER_MAX	512
@@ -203,8 +207,10 @@ struct drvmem_kit {
 };
 
 /*
- * register_trace_<event>() are static inlines with a typed probe argument,
- * kit_on_<event>(); calling them through a table needs one wrapper each.
+ * A probe is attached by its tracepoint's name (core.c, kit_tracepoint()):
+ * not every built-in tracepoint is exported to a module.  Each event's
+ * wrappers check kit_on_<event>() against its prototype, as
+ * register_trace_<event>() would.
  */
 struct kit_probe {
 	int (*reg)(struct drvmem_kit *kit);
@@ -214,26 +220,23 @@ struct kit_probe {
 #define KIT_TRACE_WRAPPERS(event)					\
 static int kit_reg_##event(struct drvmem_kit *kit)			\
 {									\
-	return register_trace_##event(kit_on_##event, kit);		\
+	check_trace_callback_type_##event(kit_on_##event);		\
+	return kit_tracepoint_register(#event, kit_on_##event, kit);	\
 }									\
 static void kit_unreg_##event(struct drvmem_kit *kit)			\
 {									\
-	unregister_trace_##event(kit_on_##event, kit);			\
+	kit_tracepoint_unregister(#event, kit_on_##event, kit);		\
 }
 
 #define KIT_PROBE(event) { kit_reg_##event, kit_unreg_##event }
-
-/* kunit/test_code_start.c, kunit/test_code_end.c: drvmem's test code */
-void drvmem_test_code_start(void);
-void drvmem_test_code_end(void);
-/* kunit/broken/fixtures_start.c: the broken fixtures, up to the test code */
-void drvmem_fixtures_start(void);
 
 /* core.c */
 struct drvmem_kit *kit_of(struct kunit *test);
 bool kit_in_test_task(struct drvmem_kit *kit);
 bool kit_reporting(struct drvmem_kit *kit);
 void *kit_knob(const char *dir, const char *name);
+int kit_tracepoint_register(const char *name, void *probe, void *data);
+void kit_tracepoint_unregister(const char *name, void *probe, void *data);
 int kit_probes_register(struct drvmem_kit *kit, const struct kit_probe *probes,
 			unsigned int nr);
 void kit_probes_unregister(struct drvmem_kit *kit,

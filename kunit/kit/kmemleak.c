@@ -49,8 +49,8 @@ typedef void (*kit_scan_fn)(void);
 
 static int kit_kmemleak_run_scan(struct kunit *test)
 {
-	kit_scan_fn scan = (kit_scan_fn)kallsyms_lookup_name("kmemleak_scan");
-	struct mutex *lock = (void *)kallsyms_lookup_name("scan_mutex");
+	kit_scan_fn scan = (kit_scan_fn)drvmem_kit_lookup_name("kmemleak_scan");
+	struct mutex *lock = (void *)drvmem_kit_lookup_name("scan_mutex");
 	const char * const *allow = NULL;
 	struct kunit_resource *res;
 	struct drvmem_kit *kit = NULL;
@@ -121,7 +121,7 @@ static int kit_kmemleak_reports(struct kunit *test, bool scan,
 	if (ret)
 		return ret;
 	/* mm/kmemleak.c's static unsigned long jiffies_min_age */
-	min_age = (unsigned long *)kallsyms_lookup_name("jiffies_min_age");
+	min_age = (unsigned long *)drvmem_kit_lookup_name("jiffies_min_age");
 	if (!min_age)
 		return -ENOENT;
 	/* debugfs is not mounted where tests run: a mount of our own */
@@ -129,7 +129,7 @@ static int kit_kmemleak_reports(struct kunit *test, bool scan,
 	if (!type)
 		return -ENODEV;
 	mnt = kern_mount(type);
-	put_filesystem(type);
+	drvmem_kit_put_filesystem(type);
 	if (IS_ERR(mnt))
 		return PTR_ERR(mnt);
 	/* the scan and the reports' listing both apply the age */
@@ -201,7 +201,7 @@ static bool kit_fixture_frame(const char *frame)
 
 	strscpy(sym, frame, min_t(size_t, sizeof(sym),
 				  strcspn(frame, "+\n") + 1));
-	addr = kallsyms_lookup_name(sym);
+	addr = drvmem_kit_lookup_name(sym);
 	return addr >= (unsigned long)drvmem_fixtures_start &&
 	       addr < (unsigned long)drvmem_test_code_start;
 }

@@ -203,10 +203,11 @@ static bool kit_owned(const struct drvmem_kit *kit, const char *sym)
 /*
  * Is the function at @addr drvmem's test code (the kit, a suite or a test
  * helper)?  Built in, they are linked between two markers (kunit/Makefile),
- * so this holds whatever they are named; a suite built as a module is a
- * module named *_kunit ("drvmem_unwind_two_devices [unwind_kunit]").  A
- * function's cold part (foo.cold) is placed with every other cold part: it
- * is judged by its function.
+ * so this holds whatever they are named; as modules, the kit is
+ * drvmem_kit.ko and a suite a module named *_kunit
+ * ("drvmem_unwind_two_devices [unwind_kunit]").  A function's cold part
+ * (foo.cold) is placed with every other cold part: it is judged by its
+ * function.
  */
 static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 {
@@ -216,13 +217,14 @@ static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 	    addr < (unsigned long)drvmem_test_code_end)
 		return true;
 	sprint_symbol_no_offset(kit->ledger.sym, addr);
-	if (strstr(kit->ledger.sym, "_kunit]"))
+	if (strstr(kit->ledger.sym, "_kunit]") ||
+	    strstr(kit->ledger.sym, " [drvmem_kit]"))
 		return true;
 	dot = strstr(kit->ledger.sym, ".cold");
 	if (!dot)
 		return false;
 	*dot = '\0';
-	addr = kallsyms_lookup_name(kit->ledger.sym);
+	addr = drvmem_kit_lookup_name(kit->ledger.sym);
 	return addr >= (unsigned long)drvmem_test_code_start &&
 	       addr < (unsigned long)drvmem_test_code_end;
 }
@@ -295,7 +297,7 @@ static unsigned int kit_stack_save(unsigned long *entries, unsigned int max)
 	while (nr < max && (unsigned long)frame >= lo &&
 	       (unsigned long)(frame + 1) <= hi) {
 		addr = READ_ONCE_NOCHECK(frame->return_address);
-		if (!__kernel_text_address(addr))
+		if (!drvmem_kit_kernel_text(addr))
 			break;
 		entries[nr++] = addr;
 		next = (struct stack_frame *)READ_ONCE_NOCHECK(frame->next_frame);

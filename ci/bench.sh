@@ -81,13 +81,21 @@ figure "no change" "$nochange" 8 s
 figure "the run" "$run" 4 s
 tee -a "$OUT" <"$TMP/suites"
 
-# "probe: swept N fault points (M more ...) in R runs, U us", drvmem-full's
-# being the sweep of drvmem_unwind's second case
-grep "drvmem_unwind_probe_unwinds_at_every_fault_point: probe: swept" "$TMP/nochange.log" |
-	tail -n 1 >"$TMP/sweep" || true
-rate=$(sed -n 's/.*swept \([0-9]*\) fault points (\([0-9]*\) more.* runs, \([0-9]*\) us.*/\1 \2 \3/p' \
-	"$TMP/sweep" | awk '{ if ($3) printf "%.0f", ($1 + $2) * 1e6 / $3; else print 0 }')
+# sweep_rate LOG: fault points per second of drvmem-full's sweep in LOG,
+# from "probe: swept N fault points (M more ...) in R runs, U us" of
+# drvmem_unwind's second case
+sweep_rate() {
+	grep "drvmem_unwind_probe_unwinds_at_every_fault_point: probe: swept" "$1" |
+		tail -n 1 |
+		sed -n 's/.*swept \([0-9]*\) fault points (\([0-9]*\) more.* runs, \([0-9]*\) us.*/\1 \2 \3/p' |
+		awk '{ if ($3) printf "%.0f", ($1 + $2) * 1e6 / $3; else print 0 }'
+}
+rate=$(sweep_rate "$TMP/nochange.log")
 figure "sweep speed" "${rate:-0}" 1000 "pt/s" min
+# the same sweep in a run of drvmem_unwind alone: what the kernel's state
+# after the earlier suites costs it (a full KASAN quarantine, README)
+kunit "$TMP/alone.log" KUNIT_ARGS=--raw_output=kunit FILTER=drvmem_unwind >/dev/null
+echo "# sweep speed, drvmem_unwind alone: $(sweep_rate "$TMP/alone.log") pt/s" | tee -a "$OUT"
 awk '/: swept [0-9]+ fault points/ {
 	n = $0; sub(/.* swept /, "", n); split(n, a, " "); pts = a[1]
 	us = $0; sub(/ us.*/, "", us); sub(/.*, /, "", us)

@@ -53,11 +53,19 @@ kunit() {
 mkdir -p "$CACHE"
 { echo "# drvmem bench, $(date -u +%Y-%m-%d), $(nproc) CPUs, kernel ${KERNEL_SRC:-${KERNEL:-6.12}}"; } | tee "$OUT"
 
+# "the run" comes from the run's JUnit XML, which make kunit writes with
+# kunit_tool's own writer: 6.12's kunit_tool has none, the 7.2 tree's has
+if [ ! -f "$("$REPO/ci/drvmem.sh" tree)/tools/testing/kunit/kunit_junit.py" ]; then
+	echo "# fetching the 7.2 tree for its kunit_tool's JUnit writer" | tee -a "$OUT"
+	KERNEL=7.2 KERNEL_SRC='' "$REPO/ci/drvmem.sh" tree >/dev/null
+fi
+
 # warm the build directory first: its cost is the cold figure's, not these
 kunit "$TMP/warm.log" KUNIT_ARGS=--raw_output=kunit >/dev/null
 nochange=$(kunit "$TMP/nochange.log" KUNIT_ARGS=--raw_output=kunit KUNIT_JUNIT="$TMP/nochange.xml")
 touch "$REPO/drivers-under-test/drvmem_unwind.c"
 inner=$(kunit "$TMP/inner.log")
+[ -s "$TMP/nochange.xml" ] || { grep 'JUnit' "$TMP/nochange.log" >&2; echo "bench: no JUnit XML of the run" >&2; exit 1; }
 # the run: the drvmem cases' own time, each case's from the printk times
 # of its lines (ci/kunit_junit.py), boot and kunit.py left out
 run=$(python3 - "$TMP/nochange.xml" <<'PY'

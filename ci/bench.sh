@@ -55,7 +55,8 @@ mkdir -p "$CACHE"
 
 # "the run" comes from the run's JUnit XML, which make kunit writes with
 # kunit_tool's own writer: 6.12's kunit_tool has none, the 7.2 tree's has
-if [ ! -f "$("$REPO/ci/drvmem.sh" tree)/tools/testing/kunit/kunit_junit.py" ]; then
+if [ ! -f "$("$REPO/ci/drvmem.sh" tree)/tools/testing/kunit/kunit_junit.py" ] &&
+	[ ! -f "$CACHE/linux-source-7.2/tools/testing/kunit/kunit_junit.py" ]; then
 	echo "# fetching the 7.2 tree for its kunit_tool's JUnit writer" | tee -a "$OUT"
 	KERNEL=7.2 KERNEL_SRC='' "$REPO/ci/drvmem.sh" tree >/dev/null
 fi
@@ -64,7 +65,9 @@ fi
 kunit "$TMP/warm.log" KUNIT_ARGS=--raw_output=kunit >/dev/null
 nochange=$(kunit "$TMP/nochange.log" KUNIT_ARGS=--raw_output=kunit KUNIT_JUNIT="$TMP/nochange.xml")
 touch "$REPO/drivers-under-test/drvmem_unwind.c"
-inner=$(kunit "$TMP/inner.log")
+# the same arguments as the run before it: they are part of what make
+# kunit compares with its last build
+inner=$(kunit "$TMP/inner.log" KUNIT_ARGS=--raw_output=kunit)
 [ -s "$TMP/nochange.xml" ] || { grep 'JUnit' "$TMP/nochange.log" >&2; echo "bench: no JUnit XML of the run" >&2; exit 1; }
 # the run: the drvmem cases' own time, each case's from the printk times
 # of its lines (ci/kunit_junit.py), boot and kunit.py left out

@@ -397,8 +397,18 @@ if sys.argv[1] == "run":
         os.utime(os.path.join(b, name))      # a build writes them
 print("[00:00:00] Starting KUnit Kernel (1/1)...")
 PY
+# and a make that says which target it built, and "relinks" vmlinux
+mkdir -p "$TMP/fakebin"
+cat >"$TMP/fakebin/make" <<'SH'
+#!/bin/sh
+for a; do case $a in O=*) o=${a#O=} ;; esac; target=$a; done
+echo "make $target" >>"$FAKE_KUNIT_LOG"
+touch "$o/vmlinux"
+SH
+chmod +x "$TMP/fakebin/make"
 stamp_kunit() {
 	env FAKE_KUNIT_LOG="$TMP/stamp.log" KERNEL_SRC="$TMP/stamp" DRVMEM_INSTALL=0 \
+		PATH="$TMP/fakebin:$PATH" \
 		"$@" CACHE="$TMP/cache" BUILD_DIR= "$REPO/ci/drvmem.sh" kunit >"$TMP/stamp.out" 2>&1
 	tail -n 1 "$TMP/stamp.log"
 }
@@ -406,8 +416,10 @@ r1=$(stamp_kunit)
 r2=$(stamp_kunit)
 grep -q "nothing changed since the last build" "$TMP/stamp.out"
 said=$?
+# an edit of C sources only: kbuild's make of the kernel, then exec
 touch "$TMP/stamp/drivers/misc/foo.c"
 r3=$(stamp_kunit)
+r3="$(tail -n 2 "$TMP/stamp.log" | head -n 1) $r3"
 r4=$(stamp_kunit)
 # an edit of drvmem (through the staged symlink); README.md's time is
 # put back after, so the user's next make kunit is not made to build
@@ -424,12 +436,12 @@ stamp_kunit >/dev/null
 for b in "$TMP"/cache/build-um-*; do touch "$b/vmlinux"; done
 r10=$(stamp_kunit)
 r11=$(stamp_kunit)
-[ "$r1 $r2 $said" = "run --jobs=2 exec 0" ] && [ "$r3 $r4" = "run --jobs=2 exec" ] &&
+[ "$r1 $r2 $said" = "run --jobs=2 exec 0" ] && [ "$r3 $r4" = "make linux exec exec" ] &&
 	[ "$r5" = "run --jobs=2" ] && [ "$r6 $r7 $r8" = "run --jobs=2 exec run --jobs=2" ] &&
 	[ "${r9%% *}" = run ] && [ "$r10 $r11" = "run --jobs=2 exec" ]
 rc=$?
 [ $rc = 0 ] || echo "# kunit.py commands: $r1 / $r2 ($said) / $r3 / $r4 / $r5 / $r6 / $r7 / $r8 / $r9 / $r10 / $r11; $(tail -n 3 "$TMP/stamp.out")"
-result $rc "make kunit runs kunit.py exec when neither the tree, drvmem, the build directory nor the arguments changed since a build, kunit.py run otherwise"
+result $rc "make kunit runs kunit.py exec when neither the tree, drvmem, the build directory nor the arguments changed since a build, make and exec when only C sources did, kunit.py run otherwise"
 drvmem unstage "$TMP/stamp" >/dev/null 2>&1
 
 sh -n "$REPO/ci/drvmem.sh" && sh -n "$REPO/ci/check.sh" && sh -n "$REPO/.ci/run" && sh -n "$0" &&

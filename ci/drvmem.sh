@@ -494,7 +494,7 @@ since_built() {
 			print NR == 0 ? "nothing" : other ? "kunit.py" : "make" }'
 }
 
-# built_key BUILD_DIR KEY - what built()'s stamp holds
+# built_key BUILD_DIR KEY - what since_built()'s stamp holds
 built_key() {
 	printf '%s\n' "$2"
 	stat -c '%n %y' "$1/.config" "$1/vmlinux"

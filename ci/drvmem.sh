@@ -501,7 +501,9 @@ built_key() {
 }
 
 # run_kunit TREE BUILD_DIR ARGS... - kunit.py run from the tree (kunit.py
-# exec when the build is up to date: built()); exit status is kunit.py's.
+# exec when the build is up to date, kbuild's make and then kunit.py exec
+# when only C sources changed: since_built()); exit status is kunit.py's,
+# or 1 when that make failed.
 # After a crash (which kunit.py may report with exit status 0), the suites
 # the crashed boot did not reach run in boots of their own
 # (ci/kunit_resume.py), and the status is 1.

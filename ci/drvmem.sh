@@ -408,7 +408,7 @@ patch_build() {
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" --timeout=1200 \
-		--kernel_args=kasan_multi_shot --build_dir="$b" \
+		--kernel_args=kasan_multi_shot --kernel_args=time-travel --build_dir="$b" \
 		${cc:+--make_options "$cc"} --kunitconfig="$STAGE_DIR" \
 		--kunitconfig="$STAGE_DIR/$EXAMPLE" || rc=$?
 	cd /
@@ -520,7 +520,8 @@ run_kunit() {
 	rm -f "$json" "$out.rc" "$b/drvmem-built.new"
 	arch=um
 	target=linux
-	case " $* " in *" --arch=x86_64 "*) arch=x86_64 target=bzImage ;; esac
+	tt=--kernel_args=time-travel
+	case " $* " in *" --arch=x86_64 "*) arch=x86_64 target=bzImage tt= ;; esac
 	todo=$(since_built "$t" "$b" "$key")
 	if [ "$todo" = nothing ]; then
 		echo "drvmem: nothing changed since the last build in $b: kunit.py exec"
@@ -549,13 +550,14 @@ run_kunit() {
 		jobs=--jobs=$JOBS
 	fi
 	# kasan_multi_shot: tests that provoke a KASAN report on purpose run;
+	# time-travel (UML): idle waits are skipped (.kunitconfig says why);
 	# timeout: x86_64 under TCG runs the suites in about 100 s of the
 	# default 300, too close on a slower machine
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments
 	{
 		rc=0
 		python3 tools/testing/kunit/kunit.py "$mode" ${jobs:+"$jobs"} \
-			--kernel_args=kasan_multi_shot --timeout=1200 \
+			--kernel_args=kasan_multi_shot ${tt:+"$tt"} --timeout=1200 \
 			${cc:+--make_options "$cc"} --json="$json" --build_dir="$b" \
 			"$@" $KUNIT_ARGS "$FILTER" 2>&1 || rc=$?
 		echo "$rc" >"$out.rc"
@@ -583,7 +585,7 @@ run_kunit() {
 	# shellcheck disable=SC2086
 	python3 "$REPO/ci/kunit_resume.py" "$out" "$crashed" "$json" "$FILTER" -- \
 		python3 tools/testing/kunit/kunit.py exec --build_dir="$b" \
-		--kernel_args=kasan_multi_shot --timeout=1200 "$@" $KUNIT_ARGS ||
+		--kernel_args=kasan_multi_shot ${tt:+"$tt"} --timeout=1200 "$@" $KUNIT_ARGS ||
 		rc=1
 	# shellcheck disable=SC2046 # one log per boot; no spaces in the paths
 	junit "$t" $(cat "$crashed.boots" 2>/dev/null || echo "$crashed")

@@ -107,11 +107,13 @@ figure "sweep speed" "${rate:-0}" 1000 "pt/s" min
 # after the earlier suites costs it (a full KASAN quarantine, README)
 kunit "$TMP/alone.log" KUNIT_ARGS=--raw_output=kunit FILTER=drvmem_unwind >/dev/null
 echo "# sweep speed, drvmem_unwind alone: $(sweep_rate "$TMP/alone.log") pt/s" | tee -a "$OUT"
+# sweeps of a tick (10 ms) or more: under UML's time-travel the kernel's
+# clock moves in ticks, so a shorter sweep's time says nothing
 awk '/: swept [0-9]+ fault points/ {
 	n = $0; sub(/.* swept /, "", n); split(n, a, " "); pts = a[1]
-	us = $0; sub(/ us.*/, "", us); sub(/.*, /, "", us)
-	if (us > 0) { r = pts * 1e6 / us; if (!min || r < min) min = r; if (r > max) max = r; k++ }
-} END { if (k) printf "# %d sweeps: %.0f to %.0f fault points per second\n", k, min, max }' \
+	us = $0; sub(/ us.*/, "", us); sub(/.*, /, "", us); us += 0
+	if (us >= 10000) { r = pts * 1e6 / us; if (!min || r < min) min = r; if (r > max) max = r; k++ }
+} END { if (k) printf "# %d sweeps of 10 ms or more: %.0f to %.0f fault points per second\n", k, min, max }' \
 	"$TMP/nochange.log" | tee -a "$OUT"
 
 if [ "${BENCH_COLD:-0}" = 1 ]; then

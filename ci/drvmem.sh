@@ -58,6 +58,13 @@ DEBIAN_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # has a base directory of their own)
 CCACHE_BASEDIR=${CCACHE_BASEDIR:-$CACHE}
 export CCACHE_BASEDIR
+# ccache's depend mode: on a miss the compiler runs once and its -MMD file
+# names the headers to hash, where the default runs the preprocessor a
+# second time first.  A cold UML build of 6.12 with an empty cache: 167 s
+# in depend mode, 215 s by default, 160 s without ccache; warm, every
+# object a hit either way, also in a copy of the tree (make patch).
+CCACHE_DEPEND=${CCACHE_DEPEND:-1}
+export CCACHE_DEPEND
 
 die() {
 	echo "drvmem: $*" >&2

@@ -108,7 +108,7 @@ for boot in root.findall("testsuite"):
                                             for c in suite.iter("testcase"))
 print(f"{sum(suites.values()):.1f}")
 top = sorted(suites.items(), key=lambda s: -s[1])[:5]
-print("# the run by suite: " + ", ".join(f"{n} {t:.1f} s" for n, t in top), file=sys.stderr)
+print("# by suite, by the kernel's clock: " + ", ".join(f"{n} {t:.1f} s" for n, t in top), file=sys.stderr)
 PY
 ) 2>>"$TMP/suites"
 

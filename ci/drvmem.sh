@@ -68,6 +68,9 @@ export CCACHE_BASEDIR
 # build 114 s to 205 s, the other four 844 s to 591 s).
 CCACHE_DEPEND=${CCACHE_DEPEND:-1}
 export CCACHE_DEPEND
+# UML's boot argument for every run: idle waits are skipped, not waited
+# out in real time (.kunitconfig's UML block says why)
+UML_TIME_TRAVEL=--kernel_args=time-travel
 
 die() {
 	echo "drvmem: $*" >&2
@@ -418,7 +421,7 @@ patch_build() {
 	cc=
 	command -v ccache >/dev/null 2>&1 && cc="CC=ccache gcc"
 	python3 tools/testing/kunit/kunit.py run --jobs="$JOBS" --timeout=1200 \
-		--kernel_args=kasan_multi_shot --kernel_args=time-travel --build_dir="$b" \
+		--kernel_args=kasan_multi_shot "$UML_TIME_TRAVEL" --build_dir="$b" \
 		${cc:+--make_options "$cc"} --kunitconfig="$STAGE_DIR" \
 		--kunitconfig="$STAGE_DIR/$EXAMPLE" || rc=$?
 	cd /
@@ -530,7 +533,7 @@ run_kunit() {
 	rm -f "$json" "$out.rc" "$b/drvmem-built.new"
 	arch=um
 	target=linux
-	tt=--kernel_args=time-travel
+	tt=$UML_TIME_TRAVEL
 	case " $* " in *" --arch=x86_64 "*) arch=x86_64 target=bzImage tt= ;; esac
 	todo=$(since_built "$t" "$b" "$key")
 	if [ "$todo" = nothing ]; then
@@ -560,7 +563,7 @@ run_kunit() {
 		jobs=--jobs=$JOBS
 	fi
 	# kasan_multi_shot: tests that provoke a KASAN report on purpose run;
-	# time-travel (UML): idle waits are skipped (.kunitconfig says why);
+	# time-travel: UML only (UML_TIME_TRAVEL);
 	# timeout: x86_64 under TCG runs the suites in about 100 s of the
 	# default 300, too close on a slower machine
 	# shellcheck disable=SC2086 # KUNIT_ARGS is a list of arguments

@@ -337,6 +337,60 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 #endif
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(drvmem_kit_cache_destroy_action,
+			    kmem_cache_destroy, struct kmem_cache *);
+
+/*
+ * Runs that KASAN's quarantine must outlast (drvmem-full's sweep is about
+ * 110).  Measured on 6.12 under UML, 2026-12-04: an object is held for 40
+ * runs but not 50 with make kunit's 115 MiB for the kernel, 20 but not 30
+ * with 85 MiB, 200 or more with kunit.py's whole 1 GiB.
+ */
+#define DRVMEM_KIT_QUARANTINE_RUNS	30
+
+/*
+ * Pattern: "Test with memory debugging enabled".  KASAN finds a use after
+ * free only until the freed object is handed out again, and its quarantine
+ * (1/32 of the kernel's memory; make kunit leaves UML's kernel about 115
+ * MiB: ci/drvmem.sh) holds freed objects back.  Test that it holds one
+ * through 30 runs of a sweep, drvmem-full's probe and remove each: a use
+ * after free in a run, or of what one of the 30 runs before it freed, is
+ * still found.  The object is the only one of a cache of its own: once KASAN
+ * lets it go, the cache's next allocation returns it.
+ */
+static void drvmem_kit_quarantine_outlasts_runs(struct kunit *test)
+{
+	struct platform_device *pdev;
+	struct kmem_cache *cache;
+	void *obj, *again;
+	int i, ret;
+
+	if (!IS_ENABLED(CONFIG_KASAN_GENERIC))
+		kunit_skip(test, "needs CONFIG_KASAN_GENERIC");
+	cache = kmem_cache_create("drvmem_kit_quarantine", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	ret = kunit_add_action_or_reset(test, drvmem_kit_cache_destroy_action,
+					cache);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	pdev = drvmem_platform_device(test, "drvmem-full");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pdev);
+
+	obj = kmem_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	kmem_cache_free(cache, obj);
+	for (i = 0; i < DRVMEM_KIT_QUARANTINE_RUNS; i++) {
+		ret = drvmem_platform_bind(test, pdev);
+		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "drvmem-full: probe failed");
+		drvmem_platform_unbind(test, pdev);
+	}
+	again = kmem_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, again);
+	kmem_cache_free(cache, again);
+	KUNIT_EXPECT_PTR_NE_MSG(test, again, obj,
+				"KASAN's quarantine let go of an object within %d runs of drvmem-full's probe and remove: a use after free of it would go unseen",
+				DRVMEM_KIT_QUARANTINE_RUNS);
+}
+
 static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE_PARAM(drvmem_kit_sweep_flags_broken_driver,
 			 drvmem_kit_broken_gen_params),
@@ -352,6 +406,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
 	KUNIT_CASE(drvmem_kit_ledger_counts_a_large_kmalloc_once),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
+	KUNIT_CASE(drvmem_kit_quarantine_outlasts_runs),
 	{}
 };
 

@@ -31,6 +31,7 @@ help:
 	@echo 'make check   make kunit + self-tests + static checks, ends with "N passed, N failed"'
 	@echo 'make kunit FILTER=drvmem_unwind   run one suite (kunit.py filter glob; default: every suite)'
 	@echo 'make kunit KUNIT_ARGS="--raw_output"   pass extra arguments to kunit.py'
+	@echo 'make kunit UML_RESERVE=0   UML with all of kunit.py'"'"'s 1 GiB (default: 832M held back, README "How fast")'
 	@echo 'make kunit-x86_64   the same suites on QEMU x86_64 with SMP'
 	@echo 'make bench   inner-loop, run and sweep figures against their targets (BENCH_COLD=1: cold too)'
 	@echo 'make mutants   every mutant of the reference drivers against the suites (MUTANTS_ARGS="--list", "--only gfp", ...)'

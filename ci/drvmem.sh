@@ -74,9 +74,10 @@ export CCACHE_DEPEND
 #   (.kunitconfig's UML block says why);
 # - reserve_mem: UML_RESERVE (832M unless set, 0 for none) of kunit.py's
 #   mem=1G held back from the kernel, which keeps about 115 MiB.  KASAN's
-#   quarantine is 1/32 of the kernel's memory (31 MiB of 1 GiB, 2.6 MiB
+#   quarantine is 1/32 of the kernel's memory (29 MiB of 1 GiB, about 3
 #   of 115) and every kmem_cache_destroy() of a cache with slabs walks all
-#   of it: a third of the run with 1 GiB (README, "How fast").
+#   of it: a third of the run with 1 GiB (README, "How fast"; the kit's
+#   self-test drvmem_kit_quarantine_outlasts_runs checks what it holds).
 UML_RESERVE=${UML_RESERVE:-832M}
 UML_ARGS=time-travel
 [ "$UML_RESERVE" = 0 ] || UML_ARGS="$UML_ARGS reserve_mem=$UML_RESERVE:4K:drvmem"

@@ -62,10 +62,24 @@ static inline const char *drvmem_tracepoint_name(const char *name)
 		return "dma_unmap_page";
 	return name;
 }
+
+/*
+ * dma_map_resource() traces an event of its own, of dma_map_page's
+ * prototype; from 6.18 on it calls dma_map_phys() and has none.
+ */
+static inline bool drvmem_tracepoint_folded(const char *name)
+{
+	return false;
+}
 #else
 static inline const char *drvmem_tracepoint_name(const char *name)
 {
 	return name;
+}
+
+static inline bool drvmem_tracepoint_folded(const char *name)
+{
+	return !strcmp(name, "dma_map_resource");
 }
 #endif
 

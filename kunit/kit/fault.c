@@ -220,15 +220,67 @@ int drvmem_fault_begin(struct kunit *test, const void *subject)
 		*a->ratelimit = 0;
 		*a->require_start = start;
 		*a->require_end = end;
-		*a->reject_start = reject_start;
-		*a->reject_end = reject_end;
 	}
+	kit->fault.reject_start = reject_start;
+	kit->fault.reject_end = reject_end;
 	kit->fault.saved_min_order = *kit->fault.min_order;
 	*kit->fault.min_order = 0;
 	kit->fault.armed = true;
+	kit_fault_exempt(kit);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(drvmem_fault_begin);
+
+static void kit_fault_reject(struct kit_fault *f, bool on)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(f->attr); i++) {
+		*f->attr[i].reject_start = on ? f->reject_start : 0;
+		*f->attr[i].reject_end = on ? f->reject_end : 0;
+	}
+	WRITE_ONCE(f->rejecting, on);
+}
+
+/**
+ * kit_fault_exempt() - lift the exemption until the next DMA API call
+ * @kit: the kit
+ *
+ * Called by drvmem_fault_begin() and before each run of a sweep.  The
+ * exemption is the stack filter's reject range, and a stack filter walks
+ * the stack at every allocation the task makes while a fault is pending:
+ * on UML the whole stack, each time (dump_trace()).  DMA-API debugging
+ * allocates only inside a DMA API call, which the ledger's probes see
+ * first (kit_fault_dma_call()), so the range is off until then: with no
+ * subject, the kernel walks no stack at all.  The stack depot, exempt
+ * without DMA-API debugging, can allocate at any time: its range stays.
+ */
+void kit_fault_exempt(struct drvmem_kit *kit)
+{
+	struct kit_fault *f = &kit->fault;
+
+	if (f->armed)
+		kit_fault_reject(f, !IS_ENABLED(CONFIG_DMA_API_DEBUG));
+}
+
+/**
+ * kit_fault_dma_call() - DMA-API debugging's bookkeeping comes: exempt it
+ * @kit: the kit
+ *
+ * Called by the ledger's probes of the DMA API's events (dma_alloc,
+ * dma_alloc_pages, dma_alloc_sgt, dma_map_phys, dma_map_sg, and 6.12's
+ * dma_map_resource): each DMA API call traces its event just before
+ * DMA-API debugging records the call (add_dma_entry()), which allocates.
+ * The exemption then holds until the next kit_fault_exempt().
+ */
+void kit_fault_dma_call(struct drvmem_kit *kit)
+{
+	struct kit_fault *f = &kit->fault;
+
+	if (READ_ONCE(f->armed) && !READ_ONCE(f->rejecting) &&
+	    current == kit->task)
+		kit_fault_reject(f, true);
+}
 
 /**
  * drvmem_fault_fail_always() - fail every fault point until the end

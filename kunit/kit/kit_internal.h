@@ -139,6 +139,9 @@ struct kit_fault {
 	bool armed;
 	struct drvmem_fault_attr attr[2];
 	u32 *min_order, saved_min_order;
+	/* the stack filter's exemption (kit_fault_exempt()), and whether set */
+	unsigned long reject_start, reject_end;
+	bool rejecting;
 	/* the owner's call the last injected fault failed */
 	char failed_api[DRVMEM_API_LEN];
 	unsigned long failed_site;
@@ -292,6 +295,8 @@ void kit_fault_note_call(struct drvmem_kit *kit, unsigned long site,
 			 const char *api);
 const char *kit_fault_failed_call(struct drvmem_kit *kit, unsigned long *site);
 void kit_fault_forget_call(struct drvmem_kit *kit);
+void kit_fault_exempt(struct drvmem_kit *kit);
+void kit_fault_dma_call(struct drvmem_kit *kit);
 void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
 		       unsigned long end);
 void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);

@@ -699,13 +699,43 @@ static void kit_on_percpu_free_percpu(void *data, void *base_addr, int off,
 			0, 0, 0);
 }
 
+/*
+ * The DMA API's events come just before DMA-API debugging records the
+ * call: each probe below lets the fault injection exempt that first.
+ */
 static void kit_on_dma_alloc(void *data, struct device *dev, void *virt,
 			     dma_addr_t dma, size_t size,
 			     enum dma_data_direction dir, gfp_t gfp,
 			     unsigned long attrs)
 {
+	kit_fault_dma_call(data);
 	kit_ledger_alloc(data, DRVMEM_DMA_COHERENT, (unsigned long)virt,
 			 size, dir);
+}
+
+/* not in the ledger (yet): only for the exemption */
+static void kit_on_dma_alloc_pages(void *data, struct device *dev,
+				   void *virt, dma_addr_t dma, size_t size,
+				   enum dma_data_direction dir, gfp_t gfp,
+				   unsigned long attrs)
+{
+	kit_fault_dma_call(data);
+}
+
+static void kit_on_dma_alloc_sgt(void *data, struct device *dev,
+				 struct sg_table *sgt, size_t size,
+				 enum dma_data_direction dir, gfp_t gfp,
+				 unsigned long attrs)
+{
+	kit_fault_dma_call(data);
+}
+
+static void kit_on_dma_map_resource(void *data, struct device *dev,
+				    phys_addr_t phys, dma_addr_t dma,
+				    size_t size, enum dma_data_direction dir,
+				    unsigned long attrs)
+{
+	kit_fault_dma_call(data);
 }
 
 static void kit_on_dma_free(void *data, struct device *dev, void *virt,
@@ -722,6 +752,7 @@ static void kit_on_dma_map_phys(void *data, struct device *dev, phys_addr_t phys
 {
 	bool failed = dma == DMA_MAPPING_ERROR;
 
+	kit_fault_dma_call(data);
 	kit_ledger_alloc(data, DRVMEM_DMA_MAP, failed ? 0 : dma, size, dir);
 	if (!failed)
 		kit_fault_dma_mapped(data, dev);
@@ -740,6 +771,7 @@ static void kit_on_dma_map_sg(void *data, struct device *dev,
 			      enum dma_data_direction dir,
 			      unsigned long attrs)
 {
+	kit_fault_dma_call(data);
 	kit_ledger_alloc(data, DRVMEM_DMA_SG, (unsigned long)sgl, nents, dir);
 	kit_fault_dma_mapped(data, dev);
 }
@@ -765,11 +797,31 @@ KIT_TRACE_WRAPPERS(percpu_alloc_percpu)
 KIT_TRACE_WRAPPERS(percpu_alloc_percpu_fail)
 KIT_TRACE_WRAPPERS(percpu_free_percpu)
 KIT_TRACE_WRAPPERS(dma_alloc)
+KIT_TRACE_WRAPPERS(dma_alloc_pages)
+KIT_TRACE_WRAPPERS(dma_alloc_sgt)
 KIT_TRACE_WRAPPERS(dma_free)
 KIT_TRACE_WRAPPERS(dma_map_phys)
 KIT_TRACE_WRAPPERS(dma_unmap_phys)
 KIT_TRACE_WRAPPERS(dma_map_sg)
 KIT_TRACE_WRAPPERS(dma_unmap_sg)
+
+/* 6.12's dma_map_resource(): dma_map_phys's prototype (drvmem_compat.h) */
+static int kit_reg_dma_map_resource(struct drvmem_kit *kit)
+{
+	int ret;
+
+	check_trace_callback_type_dma_map_phys(kit_on_dma_map_resource);
+	ret = kit_tracepoint_register("dma_map_resource",
+				      kit_on_dma_map_resource, kit);
+	return ret == -ENOENT && drvmem_tracepoint_folded("dma_map_resource") ?
+	       0 : ret;
+}
+
+static void kit_unreg_dma_map_resource(struct drvmem_kit *kit)
+{
+	kit_tracepoint_unregister("dma_map_resource", kit_on_dma_map_resource,
+				  kit);
+}
 
 static const struct kit_probe kit_ledger_probes[] = {
 	KIT_PROBE(kmalloc), KIT_PROBE(kmem_cache_alloc), KIT_PROBE(kfree),
@@ -777,9 +829,10 @@ static const struct kit_probe kit_ledger_probes[] = {
 	KIT_PROBE(mm_page_free), KIT_PROBE(alloc_vmap_area),
 	KIT_PROBE(free_vmap_area_noflush), KIT_PROBE(percpu_alloc_percpu),
 	KIT_PROBE(percpu_alloc_percpu_fail), KIT_PROBE(percpu_free_percpu),
-	KIT_PROBE(dma_alloc), KIT_PROBE(dma_free), KIT_PROBE(dma_map_phys),
-	KIT_PROBE(dma_unmap_phys), KIT_PROBE(dma_map_sg),
-	KIT_PROBE(dma_unmap_sg),
+	KIT_PROBE(dma_alloc), KIT_PROBE(dma_alloc_pages),
+	KIT_PROBE(dma_alloc_sgt), KIT_PROBE(dma_free), KIT_PROBE(dma_map_phys),
+	KIT_PROBE(dma_map_resource), KIT_PROBE(dma_unmap_phys),
+	KIT_PROBE(dma_map_sg), KIT_PROBE(dma_unmap_sg),
 };
 
 /**

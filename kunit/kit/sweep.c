@@ -148,6 +148,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 	else
 		kit_crash_where(kit, "%s, every fault point under one call",
 				step->name);
+	kit_fault_exempt(kit);
 	WRITE_ONCE(current->fail_nth, n);
 	ret = step->run(test, sw->ctx);
 	injected = !READ_ONCE(current->fail_nth);

@@ -20,6 +20,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -1506,12 +1507,124 @@ static void drvmem_dma_sg_submit_unwinds_at_every_fault_point(struct kunit *test
 	drvmem_dma_ring_is_clean(test, "scatterlist submit sweep, after it");
 }
 
+/*
+ * The stack filter's reject range of failslab, where the kit puts its
+ * exemption of DMA-API debugging (kit/fault.c).  NULL without it.
+ */
+static unsigned long *drvmem_dma_failslab_reject_end(void)
+{
+	struct dentry *dir, *file;
+	unsigned long *end = NULL;
+
+	dir = debugfs_lookup("failslab", NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	file = debugfs_lookup("reject-end", dir);
+	if (!IS_ERR_OR_NULL(file)) {
+		end = d_inode(file)->i_private;
+		dput(file);
+	}
+	dput(dir);
+	return end;
+}
+
+/* Arm the faults (none fails yet): the exemption must be off until a call. */
+static void drvmem_dma_exemption_begin(struct kunit *test, const char *call,
+				       unsigned long *reject_end)
+{
+	KUNIT_ASSERT_EQ(test, drvmem_fault_begin(test, NULL), 0);
+	KUNIT_EXPECT_EQ_MSG(test, *reject_end, 0,
+			    "%s: the exemption is on before the call: every fault point walks the stack",
+			    call);
+}
+
+static void drvmem_dma_exemption_end(struct kunit *test, const char *call,
+				     unsigned long *reject_end)
+{
+	KUNIT_EXPECT_NE_MSG(test, *reject_end, 0,
+			    "%s: DMA-API debugging's bookkeeping not exempt: a fault in it turns debugging off",
+			    call);
+	drvmem_fault_end(test);
+}
+
+/*
+ * The kit: a fault the kit injects never lands in DMA-API debugging's own
+ * bookkeeping, which allocates inside each DMA API call (a node of its
+ * cacheline tree for a new page mapped) and turns debugging off for good
+ * when that fails.  The exemption is a stack filter, which costs a stack
+ * walk at each allocation, so the kit sets it from the call's trace event
+ * on.  Test that each DMA API call that DMA-API debugging records sets it,
+ * those no reference driver makes too, and that none is set before.
+ */
+static void drvmem_dma_debug_is_exempt_from_each_call(struct kunit *test)
+{
+	struct drvmem_dma_test *t = test->priv;
+	unsigned long *reject_end;
+	struct scatterlist sg;
+	struct sg_table *sgt;
+	struct page *page;
+	void *buf, *cpu;
+	dma_addr_t dma;
+	int nents;
+
+	if (!IS_ENABLED(CONFIG_DMA_API_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMA_API_DEBUG");
+	reject_end = drvmem_dma_failslab_reject_end();
+	if (!reject_end)
+		kunit_skip(test, "no failslab/reject-end in debugfs");
+	drvmem_dma_bind(test, "drvmem-dma");
+	buf = kunit_kzalloc(test, SZ_1K, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	drvmem_dma_exemption_begin(test, "dma_alloc_coherent", reject_end);
+	cpu = dma_alloc_coherent(t->dev, PAGE_SIZE, &dma, GFP_KERNEL);
+	drvmem_dma_exemption_end(test, "dma_alloc_coherent", reject_end);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	dma_free_coherent(t->dev, PAGE_SIZE, cpu, dma);
+
+	drvmem_dma_exemption_begin(test, "dma_alloc_pages", reject_end);
+	page = dma_alloc_pages(t->dev, PAGE_SIZE, &dma, DMA_BIDIRECTIONAL,
+			       GFP_KERNEL);
+	drvmem_dma_exemption_end(test, "dma_alloc_pages", reject_end);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	dma_free_pages(t->dev, PAGE_SIZE, page, dma, DMA_BIDIRECTIONAL);
+
+	drvmem_dma_exemption_begin(test, "dma_alloc_noncontiguous", reject_end);
+	sgt = dma_alloc_noncontiguous(t->dev, PAGE_SIZE, DMA_BIDIRECTIONAL,
+				      GFP_KERNEL, 0);
+	drvmem_dma_exemption_end(test, "dma_alloc_noncontiguous", reject_end);
+	KUNIT_ASSERT_NOT_NULL(test, sgt);
+	dma_free_noncontiguous(t->dev, PAGE_SIZE, sgt, DMA_BIDIRECTIONAL);
+
+	drvmem_dma_exemption_begin(test, "dma_map_single", reject_end);
+	dma = dma_map_single(t->dev, buf, SZ_1K, DMA_FROM_DEVICE);
+	drvmem_dma_exemption_end(test, "dma_map_single", reject_end);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, dma));
+	dma_unmap_single(t->dev, dma, SZ_1K, DMA_FROM_DEVICE);
+
+	sg_init_one(&sg, buf, SZ_1K);
+	drvmem_dma_exemption_begin(test, "dma_map_sg", reject_end);
+	nents = dma_map_sg(t->dev, &sg, 1, DMA_FROM_DEVICE);
+	drvmem_dma_exemption_end(test, "dma_map_sg", reject_end);
+	KUNIT_ASSERT_EQ(test, nents, 1);
+	dma_unmap_sg(t->dev, &sg, 1, DMA_FROM_DEVICE);
+
+	/* an address far above RAM: MMIO, as dma_map_resource() wants */
+	drvmem_dma_exemption_begin(test, "dma_map_resource", reject_end);
+	dma = dma_map_resource(t->dev, (phys_addr_t)SZ_1G << 8, PAGE_SIZE,
+			       DMA_BIDIRECTIONAL, 0);
+	drvmem_dma_exemption_end(test, "dma_map_resource", reject_end);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(t->dev, dma));
+	dma_unmap_resource(t->dev, dma, PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
+}
+
 static struct kunit_case drvmem_dma_unwind_test_cases[] = {
 	KUNIT_CASE(drvmem_dma_request_unwinds_when_any_mapping_fails),
 	KUNIT_CASE(drvmem_dma_request_unmaps_all_when_ring_is_full),
 	KUNIT_CASE(drvmem_dma_sg_request_fails_cleanly_when_mapping_fails),
 	KUNIT_CASE(drvmem_dma_sg_request_unmaps_when_ring_is_full),
 	KUNIT_CASE(drvmem_dma_sg_submit_unwinds_at_every_fault_point),
+	KUNIT_CASE(drvmem_dma_debug_is_exempt_from_each_call),
 	{}
 };
 

@@ -52,11 +52,15 @@
  * What the ledger knows of the function one return address on a stack is
  * in, worked out from its symbol once per test (ledger.c, kit_frame()).
  */
+struct drvmem_api;
+
 struct kit_frame {
 	unsigned long addr;	/* the return address; 0: an empty slot */
 	unsigned long internal;	/* bit i: ledger.c's kit_internal[i] names it */
 	bool test;		/* drvmem's test code */
 	bool owned;		/* named by the owner's prefixes */
+	/* the allocation and the release API its function is, if any */
+	const struct drvmem_api *alloc_api, *free_api;
 };
 
 /* One allocation or mapping seen by the ledger. */

@@ -231,6 +231,17 @@ static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
 
 static_assert(ARRAY_SIZE(kit_internal) <= BITS_PER_LONG);
 
+static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
+					     unsigned int nr, const char *callee)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (kit_prefixed(callee, apis[i].prefix))
+			return &apis[i];
+	return NULL;
+}
+
 /*
  * kit_frame - what the ledger knows of the function @addr returns into.
  * Every event the ledger looks at walks a stack of the same few hundred
@@ -250,6 +261,10 @@ static const struct kit_frame *kit_frame(struct drvmem_kit *kit,
 	f->test = kit_test_code(kit, addr);
 	sprint_symbol_no_offset(sym, addr);
 	f->owned = kit_owned(kit, sym);
+	f->alloc_api = kit_find_api(drvmem_alloc_apis,
+				    ARRAY_SIZE(drvmem_alloc_apis), sym);
+	f->free_api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
+				   sym);
 	f->internal = 0;
 	for (i = 0; i < ARRAY_SIZE(kit_internal); i++)
 		if (kit_prefixed(sym, kit_internal[i].prefix))
@@ -320,7 +335,7 @@ static unsigned int kit_stack_save(unsigned long *entries, unsigned int max)
  * call that works for itself (kit_internal).
  */
 static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
-			    unsigned long *site, char *callee, size_t len)
+			    unsigned long *site, const struct kit_frame **callee)
 {
 	unsigned long *entries = kit->ledger.stack, seen = 0;
 	unsigned int nr, i, first, owner;
@@ -350,20 +365,16 @@ static bool kit_owner_frame(struct drvmem_kit *kit, unsigned int kinds,
 		if (kit_internal_frame(kit_frame(kit, entries[i]), kinds, &seen))
 			return false;
 	*site = entries[owner];
-	sprint_symbol_no_offset(kit->ledger.sym, entries[owner - 1]);
-	strscpy(callee, kit->ledger.sym, len);
+	*callee = kit_frame(kit, entries[owner - 1]);
 	return true;
 }
 
-static const struct drvmem_api *kit_find_api(const struct drvmem_api *apis,
-					     unsigned int nr, const char *callee)
+/* The name of the function @f is in, for a call of no API the kit knows. */
+static const char *kit_frame_name(struct drvmem_kit *kit,
+				  const struct kit_frame *f)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (kit_prefixed(callee, apis[i].prefix))
-			return &apis[i];
-	return NULL;
+	sprint_symbol_no_offset(kit->ledger.callee, f->addr);
+	return kit->ledger.callee;
 }
 
 /**
@@ -435,19 +446,19 @@ static void kit_ledger_alloc(struct drvmem_kit *kit, enum drvmem_kind kind,
 			     unsigned long key, size_t size, u8 dir)
 {
 	const struct drvmem_api *api;
-	char *callee = kit->ledger.callee;
+	const struct kit_frame *callee;
 	struct drvmem_entry *e;
 	unsigned long site, flags;
 
 	if (!kit_ledger_wants(kit) ||
-	    !kit_owner_frame(kit, BIT(kind), &site, callee, KSYM_NAME_LEN))
+	    !kit_owner_frame(kit, BIT(kind), &site, &callee))
 		return;
-	api = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
-			   callee);
+	api = callee->alloc_api;
 
 	if (!key) {
 		/* something the owner asked for failed: name it */
-		kit_fault_note_call(kit, site, api ? api->name : callee);
+		kit_fault_note_call(kit, site, api ? api->name :
+				    kit_frame_name(kit, callee));
 		kit_ledger_teardown(kit);
 		return;
 	}
@@ -543,7 +554,7 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 			    unsigned long call_site)
 {
 	const struct drvmem_api *api;
-	char *callee = kit->ledger.callee;
+	const struct kit_frame *callee = NULL;
 	struct drvmem_entry *e, *in;
 	unsigned long site = 0, flags;
 	bool own = false, lenient = false;
@@ -558,9 +569,8 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 	}
 	if (!READ_ONCE(kit->ledger.armed))
 		return;
-	if (kit_owner_frame(kit, BIT(kind), &site, callee, KSYM_NAME_LEN)) {
-		api = kit_find_api(kit_free_apis, ARRAY_SIZE(kit_free_apis),
-				   callee);
+	if (kit_owner_frame(kit, BIT(kind), &site, &callee)) {
+		api = callee->free_api;
 		own = api && (api->kinds & BIT(kind));
 		lenient = api && api->frees_its_own;
 	}
@@ -605,12 +615,12 @@ static void kit_ledger_free(struct drvmem_kit *kit, enum drvmem_kind kind,
 		if (in)
 			kit_problem(kit, DRVMEM_FINDING_FOREIGN_FREE,
 				    "%s(%#lx) at %pS: not the start of an allocation, it is inside a %s of %zu B from %pS",
-				    callee, key, (void *)site, in->api,
+				    kit_frame_name(kit, callee), key, (void *)site, in->api,
 				    in->size, (void *)in->site);
 		else
 			kit_problem(kit, DRVMEM_FINDING_FOREIGN_FREE,
 				    "%s(%#lx) at %pS: a %s the code under test never allocated",
-				    callee, key, (void *)site,
+				    kit_frame_name(kit, callee), key, (void *)site,
 				    kit_resource_name[kind]);
 	}
 	raw_spin_unlock_irqrestore(&kit->ledger.lock, flags);
@@ -1135,14 +1145,13 @@ unsigned int kit_ledger_sites(struct drvmem_kit *kit, struct kit_site *sites)
 bool kit_ledger_owner_call(struct drvmem_kit *kit, unsigned long *site,
 			   const char **api)
 {
-	const struct drvmem_api *a;
+	const struct kit_frame *callee;
 
 	if (!READ_ONCE(kit->ledger.armed) ||
-	    !kit_owner_frame(kit, 0, site, kit->ledger.callee, KSYM_NAME_LEN))
+	    !kit_owner_frame(kit, 0, site, &callee))
 		return false;
-	a = kit_find_api(drvmem_alloc_apis, ARRAY_SIZE(drvmem_alloc_apis),
-			 kit->ledger.callee);
-	*api = a ? a->name : kit->ledger.callee;
+	*api = callee->alloc_api ? callee->alloc_api->name :
+				   kit_frame_name(kit, callee);
 	return true;
 }
 

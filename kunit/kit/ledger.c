@@ -179,9 +179,10 @@ static const struct kit_internal kit_internal[] = {
 
 #undef K
 
+/* most prefixes differ from a name in their first character */
 static bool kit_prefixed(const char *sym, const char *prefix)
 {
-	return !strncmp(sym, prefix, strlen(prefix));
+	return *sym == *prefix && !strncmp(sym, prefix, strlen(prefix));
 }
 
 /* Is @sym named by one of the owner's comma-separated prefixes? */
@@ -201,30 +202,28 @@ static bool kit_owned(const struct drvmem_kit *kit, const char *sym)
 }
 
 /*
- * Is the function at @addr drvmem's test code (the kit, a suite or a test
- * helper)?  Built in, they are linked between two markers (kunit/Makefile),
- * so this holds whatever they are named; as modules, the kit is
- * drvmem_kit.ko and a suite a module named *_kunit
- * ("drvmem_unwind_two_devices [unwind_kunit]").  A function's cold part
- * (foo.cold) is placed with every other cold part: it is judged by its
- * function.
+ * Is the function at @addr, named @sym by sprint_symbol_no_offset(),
+ * drvmem's test code (the kit, a suite or a test helper)?  Built in, they
+ * are linked between two markers (kunit/Makefile), so this holds whatever
+ * they are named; as modules, the kit is drvmem_kit.ko and a suite a
+ * module named *_kunit ("drvmem_unwind_two_devices [unwind_kunit]").  A
+ * function's cold part (foo.cold) is placed with every other cold part: it
+ * is judged by its function, and @sym is cut to its name ("foo").
  */
-static bool kit_test_code(struct drvmem_kit *kit, unsigned long addr)
+static bool kit_test_code(unsigned long addr, char *sym)
 {
 	char *dot;
 
 	if (addr >= (unsigned long)drvmem_test_code_start &&
 	    addr < (unsigned long)drvmem_test_code_end)
 		return true;
-	sprint_symbol_no_offset(kit->ledger.sym, addr);
-	if (strstr(kit->ledger.sym, "_kunit]") ||
-	    strstr(kit->ledger.sym, " [drvmem_kit]"))
+	if (strstr(sym, "_kunit]") || strstr(sym, " [drvmem_kit]"))
 		return true;
-	dot = strstr(kit->ledger.sym, ".cold");
+	dot = strstr(sym, ".cold");
 	if (!dot)
 		return false;
 	*dot = '\0';
-	addr = drvmem_kit_lookup_name(kit->ledger.sym);
+	addr = drvmem_kit_lookup_name(sym);
 	return addr >= (unsigned long)drvmem_test_code_start &&
 	       addr < (unsigned long)drvmem_test_code_end;
 }
@@ -258,8 +257,8 @@ static const struct kit_frame *kit_frame(struct drvmem_kit *kit,
 	if (f->addr == addr)
 		return f;
 	f->addr = addr;
-	f->test = kit_test_code(kit, addr);
 	sprint_symbol_no_offset(sym, addr);
+	f->test = kit_test_code(addr, sym);
 	f->owned = kit_owned(kit, sym);
 	f->alloc_api = kit_find_api(drvmem_alloc_apis,
 				    ARRAY_SIZE(drvmem_alloc_apis), sym);

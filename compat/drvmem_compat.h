@@ -22,11 +22,15 @@
 
 /*
  * 7.0, "slab: Introduce kmalloc_obj() and family": kzalloc_obj(*p, gfp)
- * allocates one object of p's type, which checkpatch now prefers to
- * kzalloc(sizeof(*p), gfp).  drvmem always passes the GFP flags.
+ * and kvzalloc_obj(*p, gfp) allocate one object of p's type, which
+ * checkpatch now prefers to kzalloc(sizeof(*p), gfp) and kvzalloc().
+ * drvmem always passes the GFP flags.
  */
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, GFP)	({ typeof(P) *__p = kzalloc(sizeof(P), GFP); __p; })
+#endif
+#ifndef kvzalloc_obj
+#define kvzalloc_obj(P, GFP)	({ typeof(P) *__p = kvzalloc(sizeof(P), GFP); __p; })
 #endif
 
 /*

@@ -17,6 +17,7 @@
 #include <linux/init.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
@@ -239,6 +240,15 @@ void drvmem_finding(struct kunit *test, enum drvmem_finding_kind kind,
 	va_end(args);
 }
 EXPORT_SYMBOL_GPL(drvmem_finding);
+
+/**
+ * kit_kvfree_action() - kvfree() as a KUnit deferred action
+ * @p: what kvmalloc() or kvzalloc() returned
+ */
+void kit_kvfree_action(void *p)
+{
+	kvfree(p);
+}
 
 /**
  * kit_in_test_task() - is this the test's task, in task context?
@@ -594,9 +604,13 @@ int drvmem_kit_init(struct kunit *test)
 	struct drvmem_kit *kit;
 	int ret;
 
-	kit = kunit_kzalloc(test, sizeof(*kit), GFP_KERNEL);
+	/* 122 KiB, most of it the ledger's tables: no need for one block */
+	kit = kvzalloc_obj(*kit, GFP_KERNEL);
 	if (!kit)
 		return -ENOMEM;
+	ret = kunit_add_action_or_reset(test, kit_kvfree_action, kit);
+	if (ret)
+		return ret;
 	kit->test = test;
 	ret = kit_fault_init(kit);
 	if (ret)

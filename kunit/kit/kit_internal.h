@@ -243,6 +243,7 @@ static void kit_unreg_##event(struct drvmem_kit *kit)			\
 
 /* core.c */
 struct drvmem_kit *kit_of(struct kunit *test);
+void kit_kvfree_action(void *p);
 bool kit_in_test_task(struct drvmem_kit *kit);
 bool kit_reporting(struct drvmem_kit *kit);
 void *kit_knob(const char *dir, const char *name);

@@ -39,8 +39,6 @@
 /* room for the reports (about 1 KiB each); more is an error */
 #define KIT_KMEMLEAK_BUF	SZ_4M
 
-KUNIT_DEFINE_ACTION_WRAPPER(kit_kvfree_action, kvfree, const void *);
-
 /* kmemleak's own line after a scan that found something */
 static const char * const kit_kmemleak_scan_says[] = {
 	"suspected memory leak", NULL

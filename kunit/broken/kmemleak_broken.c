@@ -49,10 +49,8 @@ static noinline void drvmem_kmemleak_broken_scrub(void)
  * "referenced" until then, and under KASAN nothing the code frees writes
  * over the slot sooner (kfree() puts an object in KASAN's quarantine, not
  * back in the sheaf).  Measured on 7.2 UML: of 8 buffers lost from
- * kmalloc() by the test's task, none reported.  Inline: the report names
- * the function that lost the buffer.
- */
-/*
+ * kmalloc() by the test's task, none reported.
+ *
  * Zeroed: SLUB leaves its free pointer in an object it hands out (in the
  * middle of the object, for this cache), and the buffers, taken one after
  * the other from one slab, each held a pointer to the next.  kmemleak
@@ -60,6 +58,8 @@ static noinline void drvmem_kmemleak_broken_scrub(void)
  * buffer hid all sixteen (6.12 UML, 2 of about 45 runs: "0 of the 8
  * buffers a work item lost, 0 of the 8 the test's task lost"; zeroed, 40
  * runs: 8 and 8 in 38, 7 and 8 in 2).
+ *
+ * Inline: the report names the function that lost the buffer.
  */
 static __always_inline unsigned long
 drvmem_kmemleak_broken_lose_one(struct drvmem_kmemleak_broken *b)

@@ -604,7 +604,7 @@ int drvmem_kit_init(struct kunit *test)
 	struct drvmem_kit *kit;
 	int ret;
 
-	/* 122 KiB, most of it the ledger's tables: no need for one block */
+	/* some 120 KiB, most of it the ledger's tables: not one block */
 	kit = kvzalloc_obj(*kit, GFP_KERNEL);
 	if (!kit)
 		return -ENOMEM;

@@ -142,6 +142,17 @@ wall_rate() {
 	} END { printf "%.0f", r }' "$1"
 }
 figure "sweep speed" "$(wall_rate "$TMP/nochange.log")" 1000 "pt/s" min
+# wall_runs LOG: the same sweep's runs per second, and the fault points
+# kmemleak's records passed on (a run fails those and the point after them)
+wall_runs() {
+	awk '/ ok [0-9]+ / { t0 = $1 }
+	/drvmem_unwind_probe_unwinds_at_every_fault_point: probe: swept/ {
+		r = $0; sub(/.* in /, "", r); split(r, a, " ")
+		p = $0; sub(/.* whole; /, "", p); split(p, b, " ")
+		if (t0) { rate = a[1] / ($1 - t0); runs = a[1]; passed = b[1] + 0 }
+	} END { printf "%d runs, %.0f runs/s; %d of its fault points passed on by kmemleak records", runs, rate, passed }' "$1"
+}
+echo "# the same sweep: $(wall_runs "$TMP/nochange.log")" | tee -a "$OUT"
 # the same sweep in a run of drvmem_unwind alone: what the kernel's state
 # after the earlier suites costs it (a full KASAN quarantine, README)
 kunit "$TMP/alone.log" KUNIT_ARGS=--raw_output=kunit FILTER=drvmem_unwind >/dev/null

@@ -337,12 +337,73 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 #endif
 }
 
+/* allocations of the step below, each with a kmemleak record */
+#define DRVMEM_KIT_RECORDS	16
+
+/* What the step below saw: runs in which a fault landed and was absorbed. */
+struct drvmem_kit_records {
+	unsigned int absorbed;
+};
+
+/*
+ * A step whose own allocations cannot fail (__GFP_NOFAIL is no fault
+ * point): every fault point it reaches is kmemleak's record of one of them,
+ * or a slab page, which SLUB retries at its smallest order.
+ */
+static int drvmem_kit_records_run(struct kunit *test, void *ctx)
+{
+	struct drvmem_kit_records *r = ctx;
+	unsigned int aimed = READ_ONCE(current->fail_nth), i;
+	void *obj[DRVMEM_KIT_RECORDS];
+
+	for (i = 0; i < ARRAY_SIZE(obj); i++)
+		obj[i] = kmalloc(16, GFP_KERNEL | __GFP_NOFAIL);
+	for (i = 0; i < ARRAY_SIZE(obj); i++)
+		kfree(obj[i]);
+	if (aimed && !READ_ONCE(current->fail_nth))
+		r->absorbed++;
+	return 0;
+}
+
+/*
+ * Every allocation under kmemleak makes kmemleak allocate a record of it,
+ * a fault point that kmemleak absorbs (it takes the record from a pool of
+ * its own).  Test that a sweep spends no run on those alone: a fault that
+ * lands on a record is passed on to the next fault point.  Sweeping a step
+ * of 16 allocations that cannot fail themselves, one run per record would
+ * be 16 runs in which a fault landed and the step saw nothing fail; only a
+ * slab page, which SLUB retries, may absorb a fault now.
+ */
+static void drvmem_kit_sweep_passes_kmemleak_faults_on(struct kunit *test)
+{
+	static const struct drvmem_step step = {
+		.name = "records",
+		.run = drvmem_kit_records_run,
+		.owner = "drvmem_subject_",
+	};
+	struct drvmem_kit_records *r;
+	int *enabled;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
+	enabled = (int *)drvmem_kit_lookup_name("kmemleak_enabled");
+	if (!enabled || !READ_ONCE(*enabled))
+		kunit_skip(test, "kmemleak is off");
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+
+	DRVMEM_EXPECT_NO_FINDING(test, drvmem_sweep(test, &step, r));
+	KUNIT_EXPECT_LT_MSG(test, r->absorbed, DRVMEM_KIT_RECORDS / 4,
+			    "%u of the sweep's runs failed nothing but kmemleak's records of %u allocations, or slab pages",
+			    r->absorbed, DRVMEM_KIT_RECORDS);
+}
+
 KUNIT_DEFINE_ACTION_WRAPPER(drvmem_kit_cache_destroy_action,
 			    kmem_cache_destroy, struct kmem_cache *);
 
 /*
  * Runs that KASAN's quarantine must outlast (drvmem-full's sweep is about
- * 110).  Measured under UML, 2026-12-04: with make kunit's 115 MiB for the
+ * 75).  Measured under UML, 2026-12-04: with make kunit's 115 MiB for the
  * kernel an object is held for 50 runs but not 60 on 6.12, 40 but not 50
  * on 7.2; with 85 MiB for 30 but not 40 on both; with 50 MiB for fewer
  * than 30; with kunit.py's whole 1 GiB for 200 or more.
@@ -410,6 +471,7 @@ static struct kunit_case drvmem_kit_test_cases[] = {
 	KUNIT_CASE(drvmem_kit_ledger_follows_kvmalloc_after_failed_kmalloc),
 	KUNIT_CASE(drvmem_kit_ledger_counts_a_large_kmalloc_once),
 	KUNIT_CASE(drvmem_kit_sweep_leaves_debug_machinery_working),
+	KUNIT_CASE(drvmem_kit_sweep_passes_kmemleak_faults_on),
 	KUNIT_CASE(drvmem_kit_quarantine_outlasts_runs),
 	{}
 };

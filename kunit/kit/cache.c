@@ -68,6 +68,21 @@ bool kit_cache_of_caches(const struct kmem_cache *s)
 }
 
 /**
+ * kit_cache_of_detector() - is @s where a detector keeps its bookkeeping?
+ * @s: the cache of a kmem_cache_alloc() event
+ *
+ * kmemleak keeps its record of every object (and debugobjects theirs) in
+ * caches that kmemleak does not track, marked SLAB_NOLEAKTRACE.  Any
+ * context: reads the cache's flags.
+ *
+ * Return: true for such a cache.
+ */
+bool kit_cache_of_detector(const struct kmem_cache *s)
+{
+	return s->flags & SLAB_NOLEAKTRACE;
+}
+
+/**
  * kit_caches_snapshot() - remember every slab cache and its references
  * @kit: the kit
  *

@@ -6,8 +6,8 @@
  * fail_page_alloc, through the task's fail_nth) at the code under test:
  * sleeping allocations and order-0 pages made failable, DMA-API
  * debugging's bookkeeping (or, without it, the stack depot's) never failed,
- * one line per injected fault so that the kit can name the call it
- * failed.  DMA mappings, which allocate nothing, fail by narrowing the
+ * kmemleak's passing a fault on, one line per injected fault so that the
+ * kit can name the call it failed.  DMA mappings, which allocate nothing, fail by narrowing the
  * device's addressing.
  *
  * Copyright (c) 2026 drvmem authors
@@ -280,6 +280,68 @@ void kit_fault_dma_call(struct drvmem_kit *kit)
 	if (READ_ONCE(f->armed) && !READ_ONCE(f->rejecting) &&
 	    current == kit->task)
 		kit_fault_reject(f, true);
+}
+
+/**
+ * kit_fault_nth_begin() - fail the n-th fault point of the test's task
+ * @kit: the kit
+ * @n: the fault point, counted from 1; 0 for none
+ *
+ * For one run of a sweep; kit_fault_nth_end() ends it.
+ */
+void kit_fault_nth_begin(struct drvmem_kit *kit, unsigned int n)
+{
+	kit->fault.passed_on = 0;
+	WRITE_ONCE(kit->fault.nth, n != 0);
+	WRITE_ONCE(current->fail_nth, n);
+}
+
+/**
+ * kit_fault_nth_end() - stop failing fault points of the test's task
+ * @kit: the kit
+ * @passed_on: set to the number of fault points that passed the fault on
+ *	(kit_fault_slab_failed())
+ *
+ * Return: whether the run reached the fault point kit_fault_nth_begin()
+ * aimed at (after passing it on, the one it was passed to).
+ */
+bool kit_fault_nth_end(struct drvmem_kit *kit, unsigned int *passed_on)
+{
+	bool injected = !READ_ONCE(current->fail_nth);
+
+	WRITE_ONCE(current->fail_nth, 0);
+	WRITE_ONCE(kit->fault.nth, false);
+	*passed_on = kit->fault.passed_on;
+	return injected;
+}
+
+/**
+ * kit_fault_slab_failed() - a slab allocation failed: pass the fault on?
+ * @kit: the kit
+ * @s: the allocation's cache
+ *
+ * Called by the ledger's probe of kmem_cache_alloc() for every allocation
+ * that returned NULL.  kmemleak records each object it tracks in an
+ * object of its own cache, allocated inside the caller's allocation, after
+ * it; when that fails, kmemleak takes the record from a pool of its own
+ * and the caller's allocation succeeds all the same.  A sweep that failed
+ * the record alone would run the code under test once more with nothing
+ * failed that it could see: for every allocation the code makes, one such
+ * run.  So when the fault point a sweep's run aims at (kit_fault_nth_begin())
+ * is a detector's own allocation, its fault is passed on to the next fault
+ * point, in the same run: kmemleak's fallback is still taken, and the
+ * sweep (kit_sweep_all()) skips the point it was passed to.  An allocation
+ * a detector makes fails otherwise only when the kernel is out of memory.
+ */
+void kit_fault_slab_failed(struct drvmem_kit *kit, struct kmem_cache *s)
+{
+	struct kit_fault *f = &kit->fault;
+
+	if (!READ_ONCE(f->nth) || !kit_in_test_task(kit) ||
+	    READ_ONCE(current->fail_nth) || !kit_cache_of_detector(s))
+		return;
+	f->passed_on++;
+	WRITE_ONCE(current->fail_nth, 1);
 }
 
 /**

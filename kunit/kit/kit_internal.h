@@ -153,6 +153,12 @@ struct kit_fault {
 	/* the owner's call the last injected fault failed */
 	char failed_api[DRVMEM_API_LEN];
 	unsigned long failed_site;
+	/*
+	 * the n-th fault point of a sweep's run is pending (kit_fault_nth_begin()),
+	 * and how many times a detector's own allocation passed it on
+	 */
+	bool nth;
+	unsigned int passed_on;
 	/* DMA mapping faults */
 	struct device *dma_dev;
 	unsigned int dma_nth, dma_seen;
@@ -287,6 +293,7 @@ int kit_caches_init(struct drvmem_kit *kit);
 void kit_caches_exit(struct drvmem_kit *kit);
 void kit_caches_snapshot(struct drvmem_kit *kit);
 bool kit_cache_of_caches(const struct kmem_cache *s);
+bool kit_cache_of_detector(const struct kmem_cache *s);
 unsigned int kit_caches_made(struct drvmem_kit *kit);
 bool kit_caches_check(struct drvmem_kit *kit, const char *what);
 
@@ -309,6 +316,9 @@ void kit_fault_dma_call(struct drvmem_kit *kit);
 void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
 		       unsigned long end);
 void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);
+void kit_fault_nth_begin(struct drvmem_kit *kit, unsigned int n);
+bool kit_fault_nth_end(struct drvmem_kit *kit, unsigned int *passed_on);
+void kit_fault_slab_failed(struct drvmem_kit *kit, struct kmem_cache *s);
 
 /* ledger.c, for kmemleak.c */
 bool kit_alloc_api(const char *sym);

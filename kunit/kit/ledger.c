@@ -638,6 +638,8 @@ static void kit_on_kmem_cache_alloc(void *data, unsigned long call_site,
 				    const void *ptr, struct kmem_cache *s,
 				    gfp_t gfp, int node)
 {
+	if (!ptr)
+		kit_fault_slab_failed(data, s);
 	kit_ledger_alloc(data, kit_cache_of_caches(s) ? DRVMEM_CACHE : DRVMEM_SLAB,
 			 (unsigned long)ptr, ptr ? kmem_cache_size(s) : 0, 0);
 }

@@ -6,9 +6,10 @@
  * fail_page_alloc, through the task's fail_nth) at the code under test:
  * sleeping allocations and order-0 pages made failable, DMA-API
  * debugging's bookkeeping (or, without it, the stack depot's) never failed,
- * kmemleak's passing a fault on, one line per injected fault so that the
- * kit can name the call it failed.  DMA mappings, which allocate nothing, fail by narrowing the
- * device's addressing.
+ * a fault that lands on kmemleak's record of an object passed on to the
+ * next fault point, one line per injected fault so that the kit can name
+ * the call it failed.  DMA mappings, which allocate nothing, fail by
+ * narrowing the device's addressing.
  *
  * Copyright (c) 2026 drvmem authors
  */

@@ -337,31 +337,44 @@ static void drvmem_kit_sweep_leaves_debug_machinery_working(struct kunit *test)
 #endif
 }
 
-/* allocations of the step below, each with a kmemleak record */
+/* allocations of the step below that cannot fail, each with a record */
 #define DRVMEM_KIT_RECORDS	16
 
-/* What the step below saw: runs in which a fault landed and was absorbed. */
+/* What the step below saw of the sweep's runs. */
 struct drvmem_kit_records {
+	/* runs in which a fault landed and the step saw nothing fail */
 	unsigned int absorbed;
+	/* fault points the sweep skipped between its runs, and the last aimed at */
+	unsigned int skipped, last_aimed;
 };
 
 /*
- * A step whose own allocations cannot fail (__GFP_NOFAIL is no fault
- * point): every fault point it reaches is kmemleak's record of one of them,
- * or a slab page, which SLUB retries at its smallest order.
+ * A step of DRVMEM_KIT_RECORDS allocations that cannot fail (__GFP_NOFAIL
+ * is no fault point), then one that can: every fault point before that
+ * one is kmemleak's record of an allocation, or a slab page, which SLUB
+ * retries at its smallest order.
  */
 static int drvmem_kit_records_run(struct kunit *test, void *ctx)
 {
 	struct drvmem_kit_records *r = ctx;
 	unsigned int aimed = READ_ONCE(current->fail_nth), i;
-	void *obj[DRVMEM_KIT_RECORDS];
+	void *obj[DRVMEM_KIT_RECORDS], *last;
 
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		obj[i] = kmalloc(16, GFP_KERNEL | __GFP_NOFAIL);
+	last = kmalloc(16, GFP_KERNEL);
 	for (i = 0; i < ARRAY_SIZE(obj); i++)
 		kfree(obj[i]);
-	if (aimed && !READ_ONCE(current->fail_nth))
-		r->absorbed++;
+	if (aimed) {
+		if (last && !READ_ONCE(current->fail_nth))
+			r->absorbed++;
+		if (r->last_aimed)
+			r->skipped += aimed - r->last_aimed - 1;
+		r->last_aimed = aimed;
+	}
+	if (!last)
+		return -ENOMEM;
+	kfree(last);
 	return 0;
 }
 
@@ -369,10 +382,10 @@ static int drvmem_kit_records_run(struct kunit *test, void *ctx)
  * Every allocation under kmemleak makes kmemleak allocate a record of it,
  * a fault point that kmemleak absorbs (it takes the record from a pool of
  * its own).  Test that a sweep spends no run on those alone: a fault that
- * lands on a record is passed on to the next fault point.  Sweeping a step
- * of 16 allocations that cannot fail themselves, one run per record would
- * be 16 runs in which a fault landed and the step saw nothing fail; only a
- * slab page, which SLUB retries, may absorb a fault now.
+ * lands on a record is passed on to the next fault point, and the sweep
+ * skips the points it passed.  One run per record would be 16 runs in
+ * which a fault landed and the step saw nothing fail, and no point
+ * skipped; a slab page may still absorb a fault or two.
  */
 static void drvmem_kit_sweep_passes_kmemleak_faults_on(struct kunit *test)
 {
@@ -393,6 +406,9 @@ static void drvmem_kit_sweep_passes_kmemleak_faults_on(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 
 	DRVMEM_EXPECT_NO_FINDING(test, drvmem_sweep(test, &step, r));
+	KUNIT_EXPECT_GE_MSG(test, r->skipped, DRVMEM_KIT_RECORDS / 2,
+			    "the sweep skipped %u fault points: no fault was passed on from kmemleak's records of %u allocations",
+			    r->skipped, DRVMEM_KIT_RECORDS);
 	KUNIT_EXPECT_LT_MSG(test, r->absorbed, DRVMEM_KIT_RECORDS / 4,
 			    "%u of the sweep's runs failed nothing but kmemleak's records of %u allocations, or slab pages",
 			    r->absorbed, DRVMEM_KIT_RECORDS);

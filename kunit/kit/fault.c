@@ -109,6 +109,8 @@ void kit_fault_injected(struct drvmem_kit *kit)
 	unsigned long site;
 	const char *api;
 
+	/* not a detector's allocation: those ask for no warning */
+	WRITE_ONCE(kit->fault.nth_pending, false);
 	if (kit_ledger_owner_call(kit, &site, &api))
 		kit_fault_note_call(kit, site, api);
 	kit_ledger_teardown(kit);
@@ -293,7 +295,7 @@ void kit_fault_dma_call(struct drvmem_kit *kit)
 void kit_fault_nth_begin(struct drvmem_kit *kit, unsigned int n)
 {
 	kit->fault.passed_on = 0;
-	WRITE_ONCE(kit->fault.nth, n != 0);
+	WRITE_ONCE(kit->fault.nth_pending, n != 0);
 	WRITE_ONCE(current->fail_nth, n);
 }
 
@@ -301,7 +303,7 @@ void kit_fault_nth_begin(struct drvmem_kit *kit, unsigned int n)
  * kit_fault_nth_end() - stop failing fault points of the test's task
  * @kit: the kit
  * @passed_on: set to the number of fault points that passed the fault on
- *	(kit_fault_slab_failed())
+ *	(kit_fault_alloc_traced())
  *
  * Return: whether the run reached the fault point kit_fault_nth_begin()
  * aimed at (after passing it on, the one it was passed to).
@@ -311,36 +313,45 @@ bool kit_fault_nth_end(struct drvmem_kit *kit, unsigned int *passed_on)
 	bool injected = !READ_ONCE(current->fail_nth);
 
 	WRITE_ONCE(current->fail_nth, 0);
-	WRITE_ONCE(kit->fault.nth, false);
+	WRITE_ONCE(kit->fault.nth_pending, false);
 	*passed_on = kit->fault.passed_on;
 	return injected;
 }
 
 /**
- * kit_fault_slab_failed() - a slab allocation failed: pass the fault on?
+ * kit_fault_alloc_traced() - an allocation returned: pass its fault on?
  * @kit: the kit
- * @s: the allocation's cache
+ * @s: the allocation's slab cache, or NULL (kmalloc(), pages)
+ * @failed: whether it returned NULL
  *
- * Called by the ledger's probe of kmem_cache_alloc() for every allocation
- * that returned NULL.  kmemleak records each object it tracks in an
- * object of its own cache, allocated inside the caller's allocation, after
- * it; when that fails, kmemleak takes the record from a pool of its own
- * and the caller's allocation succeeds all the same.  A sweep that failed
- * the record alone would run the code under test once more with nothing
- * failed that it could see: for every allocation the code makes, one such
- * run.  So when the fault point a sweep's run aims at (kit_fault_nth_begin())
- * is a detector's own allocation, its fault is passed on to the next fault
- * point, in the same run: kmemleak's fallback is still taken, and the
- * sweep (kit_sweep_all()) skips the point it was passed to.  An allocation
- * a detector makes fails otherwise only when the kernel is out of memory.
+ * Called by the ledger's probes of kmalloc(), kmem_cache_alloc() and the
+ * page allocator.  kmemleak records each object it tracks in an object
+ * of its own cache, allocated inside the object's allocation and traced
+ * before it; when that fails, kmemleak takes the record from a pool of
+ * its own and the object's allocation succeeds all the same.  A sweep
+ * that failed the record alone would run the code under test once more
+ * with nothing failed that it could see: for every allocation the code
+ * makes, one such run.  So when the fault a sweep's run aims at
+ * (kit_fault_nth_begin()) lands on a detector's own allocation (a cache
+ * marked SLAB_NOLEAKTRACE: kmemleak's, debugobjects'), it is passed on to
+ * the next fault point, in the same run: kmemleak's fallback is still
+ * taken, and the sweep (kit_sweep_all()) skips the point it was passed
+ * to.  The first allocation traced after the fault landed anywhere else
+ * ends the passing, so that a detector's allocation that fails later
+ * (they ask for no retries) is not taken for the aimed fault.
  */
-void kit_fault_slab_failed(struct drvmem_kit *kit, struct kmem_cache *s)
+void kit_fault_alloc_traced(struct drvmem_kit *kit,
+			    const struct kmem_cache *s, bool failed)
 {
 	struct kit_fault *f = &kit->fault;
 
-	if (!READ_ONCE(f->nth) || !kit_in_test_task(kit) ||
-	    READ_ONCE(current->fail_nth) || !kit_cache_of_detector(s))
+	if (!READ_ONCE(f->nth_pending) || !kit_in_test_task(kit) ||
+	    READ_ONCE(current->fail_nth))
 		return;
+	if (!failed || !s || !kit_cache_of_detector(s)) {
+		WRITE_ONCE(f->nth_pending, false);
+		return;
+	}
 	f->passed_on++;
 	WRITE_ONCE(current->fail_nth, 1);
 }
@@ -390,6 +401,7 @@ void kit_fault_exit(struct drvmem_kit *kit)
 
 	current->make_it_fail = 0;
 	current->fail_nth = 0;
+	kit->fault.nth_pending = false;
 	if (kit->fault.dma_dev) {
 		kit->fault.dma_dev->bus_dma_limit = kit->fault.dma_saved_limit;
 		put_device(kit->fault.dma_dev);

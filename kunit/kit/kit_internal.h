@@ -154,10 +154,11 @@ struct kit_fault {
 	char failed_api[DRVMEM_API_LEN];
 	unsigned long failed_site;
 	/*
-	 * the n-th fault point of a sweep's run is pending (kit_fault_nth_begin()),
-	 * and how many times a detector's own allocation passed it on
+	 * a sweep's run aims at its n-th fault point, which has not failed
+	 * anything but a detector's allocation yet (kit_fault_nth_begin()),
+	 * and how many of those passed the fault on
 	 */
-	bool nth;
+	bool nth_pending;
 	unsigned int passed_on;
 	/* DMA mapping faults */
 	struct device *dma_dev;
@@ -318,7 +319,8 @@ void kit_fault_require(struct drvmem_kit *kit, unsigned long start,
 void kit_fault_dma_mapped(struct drvmem_kit *kit, struct device *dev);
 void kit_fault_nth_begin(struct drvmem_kit *kit, unsigned int n);
 bool kit_fault_nth_end(struct drvmem_kit *kit, unsigned int *passed_on);
-void kit_fault_slab_failed(struct drvmem_kit *kit, struct kmem_cache *s);
+void kit_fault_alloc_traced(struct drvmem_kit *kit,
+			    const struct kmem_cache *s, bool failed);
 
 /* ledger.c, for kmemleak.c */
 bool kit_alloc_api(const char *sym);

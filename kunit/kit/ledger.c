@@ -631,6 +631,7 @@ static void kit_on_kmalloc(void *data, unsigned long call_site,
 			   const void *ptr, size_t bytes_req,
 			   size_t bytes_alloc, gfp_t gfp, int node)
 {
+	kit_fault_alloc_traced(data, NULL, !ptr);
 	kit_ledger_alloc(data, DRVMEM_SLAB, (unsigned long)ptr, bytes_req, 0);
 }
 
@@ -638,8 +639,7 @@ static void kit_on_kmem_cache_alloc(void *data, unsigned long call_site,
 				    const void *ptr, struct kmem_cache *s,
 				    gfp_t gfp, int node)
 {
-	if (!ptr)
-		kit_fault_slab_failed(data, s);
+	kit_fault_alloc_traced(data, s, !ptr);
 	kit_ledger_alloc(data, kit_cache_of_caches(s) ? DRVMEM_CACHE : DRVMEM_SLAB,
 			 (unsigned long)ptr, ptr ? kmem_cache_size(s) : 0, 0);
 }
@@ -660,6 +660,7 @@ static void kit_on_kmem_cache_free(void *data, unsigned long call_site,
 static void kit_on_mm_page_alloc(void *data, struct page *page,
 				 unsigned int order, gfp_t gfp, int migratetype)
 {
+	kit_fault_alloc_traced(data, NULL, !page);
 	kit_ledger_alloc(data, DRVMEM_PAGES, page ? page_to_pfn(page) : 0,
 			 PAGE_SIZE << order, 0);
 }

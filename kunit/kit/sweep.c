@@ -170,12 +170,12 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 			  step->name, api, (void *)site);
 	else if (api)
 		scnprintf(sw->where, sizeof(sw->where),
-			  "%s, fault point %u (%s from %pS)", step->name, n,
-			  api, (void *)site);
+			  "%s, fault point %u (%s from %pS)", step->name,
+			  n + sw->passed_on, api, (void *)site);
 	else
 		scnprintf(sw->where, sizeof(sw->where),
 			  "%s, fault point %u (inside the kernel)", step->name,
-			  n);
+			  n + sw->passed_on);
 	if (injected && api && sw->nr_failed < DRVMEM_SITES &&
 	    !kit_site_failed(sw, site))
 		sw->failed[sw->nr_failed++] = site;
@@ -211,7 +211,7 @@ static bool kit_sweep_once(struct kunit *test, struct kit_sweep *sw,
 /*
  * Sweep fault points 1, 2, ... until several runs in a row reach none.  A
  * run whose fault a detector's own allocation passed on
- * (kit_fault_slab_failed()) has failed the points after it up to the one
+ * (kit_fault_alloc_traced()) has failed the points after it up to the one
  * it was passed to, too.
  */
 static unsigned int kit_sweep_all(struct kunit *test, struct kit_sweep *sw)
@@ -317,8 +317,9 @@ static void kit_sweep_report(struct kunit *test, const struct kit_sweep *sw)
  * Every allocation the code under test makes has kmemleak allocate a
  * record of it, a fault point of its own that kmemleak absorbs (it falls
  * back to a pool): a fault that lands there is passed on to the next fault
- * point in the same run, and the sweep skips that one, so that no run
- * fails nothing but a detector's bookkeeping.
+ * point in the same run, and the sweep skips that one, so that no run is
+ * spent on kmemleak's records alone.  (Other faults the kernel absorbs, a
+ * slab page SLUB retries at a smaller order, still cost a run each.)
  *
  * Return: the number of runs with a fault injected.
  */
@@ -379,7 +380,7 @@ unsigned int drvmem_sweep(struct kunit *test, const struct drvmem_step *step,
 	kit_batch_end(kit);
 	drvmem_fault_end(test);
 
-	kunit_info(test, "%s: swept %u fault points (%u more by aiming at single calls, with %u repeated sweeps; %u calls that absorbed every fault failed whole; %u faults passed on by kmemleak's own allocations) in %u runs, %llu us\n",
+	kunit_info(test, "%s: swept %u fault points (%u more by aiming at single calls, with %u repeated sweeps; %u calls that absorbed every fault failed whole; %u faults passed on by detectors' own allocations) in %u runs, %llu us\n",
 		   step->name, points, injected, pass ? pass - 1 : 0, absorbed,
 		   sw->all_passed_on, sw->runs,
 		   div_u64(ktime_get_ns() - start, NSEC_PER_USEC));
